@@ -1,0 +1,49 @@
+import { z } from "zod";
+
+/**
+ * The gateway's configuration, read from the environment once at start-up. Nothing else in
+ * the app reads `process.env`.
+ */
+const port = z.coerce.number().int().min(0).max(65_535);
+
+const list = z.string().transform((value) =>
+  value
+    .split(",")
+    .map((item) => item.trim())
+    .filter(Boolean),
+);
+
+export const envSchema = z.object({
+  HOST: z.string().min(1).default("127.0.0.1"),
+  PORT: port.default(8787),
+  DATABASE_PATH: z.string().min(1).default("./data/gateway.db"),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** The admin's bearer token. When unset, one is generated on first start and only its hash kept. */
+  ADMIN_TOKEN: z
+    .string()
+    .min(16, "must be at least 16 characters")
+    .optional()
+    .or(z.literal("").transform(() => undefined)),
+  /** Public base URL used in MCP URLs shown to admins (default: http://HOST:PORT). */
+  PUBLIC_URL: z.url().optional(),
+  /** Extra Host header values accepted on MCP endpoints besides localhost and HOST (DNS rebinding). */
+  ALLOWED_HOSTS: list.default([]),
+  /** Origins accepted on MCP endpoints when a browser sends an Origin header. */
+  ALLOWED_ORIGINS: list.default([]),
+  /** How long shutdown waits for in-flight tool calls, in milliseconds. */
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
+});
+
+export type Env = z.output<typeof envSchema>;
+
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+/** Validates an environment; a bad value throws a ConfigError naming the variable. */
+export function parseEnv(source: Record<string, string | undefined>): Env {
+  const parsed = envSchema.safeParse(source);
+  if (parsed.success) return parsed.data;
+  const lines = parsed.error.issues.map((issue) => `  ${issue.path.join(".")}: ${issue.message}`);
+  throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
+}

@@ -1,0 +1,3 @@
+import { vitestConfig } from "@gateway/vitest-config";
+
+export default vitestConfig();

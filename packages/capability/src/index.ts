@@ -1,0 +1,11 @@
+export type {
+  Capability,
+  CapabilityLogger,
+  CapabilityStartContext,
+  TextContent,
+  Tool,
+  ToolAnnotations,
+  ToolContext,
+  ToolResult,
+} from "./types.ts";
+export { defineCapability, defineTool } from "./types.ts";
