@@ -36,6 +36,12 @@ export interface ExecutionRequest {
   limits: Limits;
 }
 
+/**
+ * `ok`: the code finished. `error`: the code raised (or its sandbox failed: see `error.type`).
+ * `timeout`: wall limit. `cpu_limit`, `memory_limit`, `output_limit`: that limit was broken.
+ * `rejected`: refused before running (code too large, server busy, bad input).
+ * `cancelled`: the caller aborted the execution (its AbortSignal fired).
+ */
 export type ExecutionStatus =
   | "ok"
   | "error"
@@ -43,7 +49,20 @@ export type ExecutionStatus =
   | "cpu_limit"
   | "memory_limit"
   | "output_limit"
-  | "rejected";
+  | "rejected"
+  | "cancelled";
+
+/** Every status, in a stable order (for schemas). */
+export const EXECUTION_STATUSES: readonly ExecutionStatus[] = [
+  "ok",
+  "error",
+  "timeout",
+  "cpu_limit",
+  "memory_limit",
+  "output_limit",
+  "rejected",
+  "cancelled",
+];
 
 export interface ExecutionError {
   /** e.g. `TypeError`, `ZeroDivisionError`, `CpuLimitExceeded`, `ServerBusy`. */
@@ -52,6 +71,22 @@ export interface ExecutionError {
   /** Stack or traceback whose line numbers point into the user's code. */
   stack?: string;
 }
+
+/** The `error.type` names the sandbox itself reports (guest errors keep their own names). */
+export const SandboxErrorType = {
+  cpu: "CpuLimitExceeded",
+  wall: "WallTimeExceeded",
+  memory: "MemoryLimitExceeded",
+  output: "OutputLimitExceeded",
+  cancelled: "Cancelled",
+  codeTooLarge: "CodeTooLarge",
+  busy: "ServerBusy",
+  invalidInput: "InvalidInput",
+  /** The worker or sandbox process died or broke; the execution's outcome is unknown. */
+  crashed: "SandboxCrashed",
+  /** The runner was disposed, or cannot start its sandboxes. */
+  unavailable: "SandboxUnavailable",
+} as const;
 
 export interface ExecutionMetrics {
   /** Waiting for a free worker. */

@@ -1,0 +1,269 @@
+/**
+ * The sandbox host process: forked by `SandboxPool` under Node's permission model with an empty
+ * environment. It keeps a fixed number of worker threads, each running one engine, hands them the
+ * requests the gateway sends over IPC, watches their CPU and wall deadlines from this (never
+ * blocked) main thread, and replaces workers that crash, hang or ask to be recycled.
+ *
+ * Bundled to `dist/host.mjs`; see `build.ts`.
+ */
+import { Worker } from "node:worker_threads";
+import { ControlBlock, epochNow } from "../control.ts";
+import type { EngineOutcome, EngineSpec, StopReason } from "../engine.ts";
+import type { FromHost, FromWorker, HostResult, ToHost, ToWorker, WorkerData } from "../protocol.ts";
+import { describeStop } from "../stop.ts";
+import { type ExecutionRequest, SandboxErrorType } from "../types.ts";
+
+/** How often deadlines are checked and a stop request re-armed. */
+const TICK_MS = 5;
+
+interface Job {
+  id: number;
+  request: ExecutionRequest;
+  receivedAt: number;
+  dispatchedAt?: number;
+  wallDeadline?: number;
+  stopReason?: StopReason;
+  stopRequestedAt?: number;
+}
+
+interface Slot {
+  index: number;
+  control: ControlBlock;
+  worker?: Worker;
+  state: "starting" | "idle" | "busy" | "down";
+  job?: Job;
+  failures: number;
+  initTimer?: NodeJS.Timeout;
+}
+
+const send = (message: FromHost) => process.send?.(message);
+const log = (level: "debug" | "info" | "warn" | "error", message: string, data?: Record<string, unknown>) =>
+  send({ type: "log", level, message, ...(data ? { data } : {}) });
+
+let spec: EngineSpec;
+let slots: Slot[] = [];
+const waiting: Job[] = [];
+let announcedReady = false;
+let shuttingDown = false;
+let ticker: NodeJS.Timeout | undefined;
+
+process.on("message", (message: ToHost) => {
+  switch (message.type) {
+    case "configure":
+      spec = message.spec;
+      slots = Array.from({ length: message.workers }, (_, index) => ({
+        index,
+        control: new ControlBlock(),
+        state: "down" as const,
+        failures: 0,
+      }));
+      for (const slot of slots) spawn(slot);
+      break;
+    case "run":
+      waiting.push({ id: message.id, request: message.request, receivedAt: performance.now() });
+      dispatch();
+      break;
+    case "cancel":
+      cancel(message.id);
+      break;
+    case "shutdown":
+      shutdown();
+      break;
+  }
+});
+process.on("disconnect", () => process.exit(0));
+
+function spawn(slot: Slot): void {
+  if (shuttingDown) return;
+  slot.state = "starting";
+  slot.control.reset();
+  const data: WorkerData = { init: spec.init, control: slot.control.buffer };
+  const worker = new Worker(spec.workerScript, {
+    workerData: data,
+    resourceLimits: {
+      stackSizeMb: spec.stackSizeMb ?? 64,
+      maxOldGenerationSizeMb: spec.maxOldGenerationSizeMb ?? 256,
+    },
+    env: {},
+  });
+  slot.worker = worker;
+  slot.initTimer = setTimeout(() => {
+    log("error", `[sandbox] [${spec.language}] worker did not initialise in time`, { slot: slot.index });
+    replace(slot, worker);
+  }, spec.initTimeoutMs ?? 30_000);
+  worker.on("message", (message: FromWorker) => onWorkerMessage(slot, worker, message));
+  worker.on("error", (error) => onWorkerGone(slot, worker, error));
+  worker.on("exit", (code) => onWorkerGone(slot, worker, new Error(`worker exited with code ${code}`)));
+}
+
+function onWorkerMessage(slot: Slot, worker: Worker, message: FromWorker): void {
+  if (slot.worker !== worker) return;
+  if (message.type === "ready") {
+    clearTimeout(slot.initTimer);
+    slot.state = "idle";
+    slot.failures = 0;
+    if (!announcedReady && slots.every((s) => s.state === "idle")) {
+      announcedReady = true;
+      send({ type: "ready" });
+    }
+    dispatch();
+  } else if (message.type === "failed") {
+    log("error", `[sandbox] [${spec.language}] worker failed: ${message.message}`, { slot: slot.index });
+    onWorkerGone(slot, worker, new Error(message.message));
+  } else if (message.type === "result") {
+    const job = slot.job;
+    if (!job || job.id !== message.id) return;
+    finish(job, message.outcome, message.instantiationMs, message.cpuMs);
+    slot.job = undefined;
+    if (message.outcome.recycle) {
+      replace(slot, worker);
+    } else {
+      slot.state = "idle";
+      dispatch();
+    }
+  }
+}
+
+/** A worker crashed, exited or was terminated: answer its job and start a replacement. */
+function onWorkerGone(slot: Slot, worker: Worker, error: Error & { code?: string }): void {
+  if (slot.worker !== worker) return;
+  if (!announcedReady) send({ type: "failed", message: error.message });
+  const job = slot.job;
+  if (job) {
+    slot.job = undefined;
+    const outOfMemory = error.code === "ERR_WORKER_OUT_OF_MEMORY";
+    finish(
+      job,
+      outOfMemory
+        ? failure("memory_limit", SandboxErrorType.memory, "the sandbox ran out of memory")
+        : job.stopReason
+          ? { ...failure(job.stopReason), error: describeStop(job.stopReason, "the sandbox was terminated") }
+          : failure(
+              "error",
+              SandboxErrorType.crashed,
+              `[sandbox] the sandbox worker failed: ${error.message}`,
+            ),
+      job.dispatchedAt === undefined ? 0 : performance.now() - job.dispatchedAt,
+      slot.control.cpuMs(),
+    );
+  }
+  slot.failures++;
+  replace(slot, worker);
+}
+
+/** Terminates a worker (if still running) and starts a new one, backing off after repeated failures. */
+function replace(slot: Slot, worker: Worker): void {
+  if (slot.worker !== worker) return;
+  clearTimeout(slot.initTimer);
+  slot.worker = undefined;
+  slot.state = "down";
+  worker.removeAllListeners("message");
+  worker.terminate().catch(() => {});
+  if (shuttingDown) return;
+  const delay = slot.failures <= 1 ? 0 : Math.min(5_000, 50 * 2 ** slot.failures);
+  setTimeout(() => spawn(slot), delay);
+}
+
+function dispatch(): void {
+  for (const slot of slots) {
+    if (waiting.length === 0) break;
+    if (slot.state !== "idle" || !slot.worker) continue;
+    const job = waiting.shift()!;
+    slot.state = "busy";
+    slot.job = job;
+    slot.control.reset();
+    job.dispatchedAt = performance.now();
+    job.wallDeadline = epochNow() + job.request.limits.wallMs;
+    const message: ToWorker = {
+      type: "run",
+      id: job.id,
+      request: job.request,
+      wallDeadlineEpoch: job.wallDeadline,
+    };
+    slot.worker.postMessage(message);
+  }
+  const busy = slots.some((slot) => slot.state === "busy");
+  if (busy && !ticker) ticker = setInterval(tick, TICK_MS);
+  if (!busy && ticker) {
+    clearInterval(ticker);
+    ticker = undefined;
+  }
+}
+
+/** Checks deadlines of running jobs, re-arms stop requests, terminates workers past their grace. */
+function tick(): void {
+  const now = epochNow();
+  for (const slot of slots) {
+    const job = slot.job;
+    if (!job || !slot.worker) continue;
+    if (job.stopRequestedAt === undefined) {
+      if (now >= job.wallDeadline!) requestStop(slot, job, "timeout");
+      else if (slot.control.cpuMs(now) > job.request.limits.cpuMs) requestStop(slot, job, "cpu_limit");
+    } else {
+      slot.control.rearm();
+      if (now - job.stopRequestedAt > (spec.stopGraceMs ?? 250)) {
+        log("warn", `[sandbox] [${spec.language}] guest ignored the stop request; terminating its worker`, {
+          reason: job.stopReason,
+        });
+        onWorkerGone(slot, slot.worker, new Error("terminated"));
+      }
+    }
+  }
+  if (!slots.some((slot) => slot.state === "busy") && ticker) {
+    clearInterval(ticker);
+    ticker = undefined;
+  }
+}
+
+function requestStop(slot: Slot, job: Job, reason: StopReason): void {
+  job.stopReason = reason;
+  job.stopRequestedAt = epochNow();
+  slot.control.requestStop(reason);
+  const message: ToWorker = { type: "stop", id: job.id, reason };
+  slot.worker?.postMessage(message);
+}
+
+function cancel(id: number): void {
+  const queued = waiting.findIndex((job) => job.id === id);
+  if (queued >= 0) {
+    const [job] = waiting.splice(queued, 1);
+    finish(job!, failure("cancelled"), 0, 0);
+    return;
+  }
+  const slot = slots.find((s) => s.job?.id === id);
+  if (slot?.job && slot.job.stopRequestedAt === undefined) requestStop(slot, slot.job, "cancelled");
+}
+
+function finish(job: Job, outcome: EngineOutcome, instantiationMs: number, cpuMs: number): void {
+  const result: HostResult = {
+    ...outcome,
+    hostQueueMs: (job.dispatchedAt ?? performance.now()) - job.receivedAt,
+    instantiationMs,
+    cpuMs,
+  };
+  send({ type: "result", id: job.id, result });
+}
+
+function failure(status: EngineOutcome["status"], type?: string, message?: string): EngineOutcome {
+  const error =
+    type && message
+      ? { type, message }
+      : status === "cpu_limit" || status === "timeout" || status === "cancelled"
+        ? describeStop(status)
+        : undefined;
+  return { status, stdout: "", stderr: "", truncated: false, ...(error ? { error } : {}) };
+}
+
+function shutdown(): void {
+  shuttingDown = true;
+  for (const job of waiting.splice(0)) {
+    finish(job, failure("rejected", SandboxErrorType.unavailable, "[sandbox] shutting down"), 0, 0);
+  }
+  const exits = slots.map((slot) => {
+    const worker = slot.worker;
+    slot.worker = undefined;
+    clearTimeout(slot.initTimer);
+    return worker ? worker.terminate().catch(() => 0) : Promise.resolve(0);
+  });
+  Promise.all(exits).finally(() => process.exit(0));
+}

@@ -1,0 +1,49 @@
+/**
+ * Messages between the gateway and a sandbox host process (IPC), and between the host and its
+ * workers (`postMessage`). Internal to sandbox-core.
+ */
+import type { EngineOutcome, EngineSpec, StopReason } from "./engine.ts";
+import type { ExecutionRequest } from "./types.ts";
+
+/** What the gateway sends a sandbox host process. `configure` comes first, once. */
+export type ToHost =
+  | { type: "configure"; spec: EngineSpec; workers: number }
+  | { type: "run"; id: number; request: ExecutionRequest }
+  | { type: "cancel"; id: number }
+  | { type: "shutdown" };
+
+/** The part of a result a host reports; the pool adds its own queue and wall times. */
+export interface HostResult extends EngineOutcome {
+  /** Time the request waited inside the host for a free worker. */
+  hostQueueMs: number;
+  instantiationMs: number;
+  cpuMs: number;
+}
+
+export type FromHost =
+  | { type: "ready" }
+  /** A worker failed before the host was first ready: the engine cannot start. */
+  | { type: "failed"; message: string }
+  | { type: "result"; id: number; result: HostResult }
+  | {
+      type: "log";
+      level: "debug" | "info" | "warn" | "error";
+      message: string;
+      data?: Record<string, unknown>;
+    };
+
+/** The `workerData` of a worker thread. */
+export interface WorkerData {
+  init: unknown;
+  control: SharedArrayBuffer;
+}
+
+export type ToWorker =
+  | { type: "run"; id: number; request: ExecutionRequest; wallDeadlineEpoch: number }
+  | { type: "stop"; id: number; reason: StopReason }
+  | { type: "shutdown" };
+
+export type FromWorker =
+  | { type: "ready" }
+  | { type: "failed"; message: string }
+  | { type: "result"; id: number; outcome: EngineOutcome; instantiationMs: number; cpuMs: number };
