@@ -29,7 +29,14 @@ export function createApiClient(options: Parameters<typeof createTestDeps>[0] = 
   async function createGateway(name: string, slug?: string) {
     const { status, body } = await json("POST", "/api/gateways", slug ? { name, slug } : { name });
     if (status !== 201) throw new Error(`creating gateway ${name}: ${status} ${JSON.stringify(body)}`);
-    return body as { id: string; slug: string; name: string; mcpUrl: string };
+    return body as {
+      id: string;
+      slug: string;
+      name: string;
+      mcpUrl: string;
+      createdAt: string;
+      updatedAt: string;
+    };
   }
 
   return { ...testDeps, app, call, json, createGateway };
