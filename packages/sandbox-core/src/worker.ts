@@ -12,6 +12,7 @@ import { SandboxErrorType } from "./types.ts";
 
 export type { Engine, EngineFactory, EngineOutcome, ExecutionControl, StopReason } from "./engine.ts";
 export { cutUtf8, OutputBuffer } from "./output.ts";
+export { describeStop } from "./stop.ts";
 
 export function serveEngine<Init>(factory: EngineFactory<Init>): void {
   const port = parentPort;

@@ -1,0 +1,253 @@
+import { DEFAULT_LIMITS, type JsonValue, type Limits, type SandboxPool } from "@gateway/sandbox-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createJavaScriptRunner } from "./index.ts";
+
+let runner: SandboxPool;
+beforeAll(async () => {
+  runner = createJavaScriptRunner({ workers: 2, queue: 50 });
+  await runner.start();
+});
+afterAll(async () => {
+  await runner?.dispose();
+});
+
+const MB = 1024 * 1024;
+const run = (code: string, limits: Partial<Limits> = {}, input?: JsonValue) =>
+  runner.execute({
+    code,
+    limits: { ...DEFAULT_LIMITS, ...limits },
+    ...(input === undefined ? {} : { input }),
+  });
+
+describe("semantics", () => {
+  it("supports modern JavaScript", async () => {
+    const result = await run(`
+      class Counter { #n = 0; static zero = 0; inc() { return ++this.#n; } }
+      function* gen() { yield 1; yield 2; }
+      async function later(x) { return x * 2; }
+      const { a, ...rest } = { a: 1, b: 2, c: 3 };
+      const [first, ...others] = [...gen(), 3];
+      const m = /(?<year>\\d{4})-(?<month>\\d{2})/.exec("2024-05");
+      const map = new Map([["k", 1]]);
+      const set = new Set([1, 1, 2]);
+      [
+        new Counter().inc(),
+        a, rest, first, others,
+        await later(21),
+        \`t\${1 + 1}\`,
+        ({ x: { y: null } }).x?.y?.z ?? "none",
+        (2n ** 64n).toString(),
+        m.groups.year,
+        map.get("k"), set.size,
+        JSON.parse('{"j":true}').j,
+        new Date(0).toISOString(),
+        [3, 1, 2].toSorted(),
+        ((x) => x + 1)(1),
+      ]`);
+    expect(result.status).toBe("ok");
+    expect(result.result).toEqual([
+      1,
+      1,
+      { b: 2, c: 3 },
+      1,
+      [2, 3],
+      42,
+      "t2",
+      "none",
+      "18446744073709551616",
+      "2024",
+      1,
+      2,
+      true,
+      "1970-01-01T00:00:00.000Z",
+      [1, 2, 3],
+      2,
+    ]);
+  });
+
+  it("awaits top-level await and a returned promise", async () => {
+    expect((await run("const v = await Promise.resolve(20); v + 1")).result).toBe(21);
+    expect((await run("(async () => 'later')()")).result).toBe("later");
+    expect((await run("Promise.reject(new RangeError('no'))")).error).toMatchObject({
+      type: "RangeError",
+      message: "no",
+    });
+  });
+
+  it("runs timers, intervals and microtasks in order, bounded by the wall limit", async () => {
+    const result = await run(`
+      const order = [];
+      setTimeout(() => order.push("t20"), 20);
+      setTimeout(() => order.push("t0"), 0);
+      const never = setTimeout(() => order.push("cleared"), 5);
+      clearTimeout(never);
+      queueMicrotask(() => order.push("micro"));
+      let n = 0;
+      await new Promise((resolve) => {
+        const id = setInterval(() => { order.push("i" + ++n); if (n === 3) { clearInterval(id); resolve(); } }, 1);
+      });
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      order`);
+    expect(result.status).toBe("ok");
+    expect(result.result).toEqual(["micro", "t0", "i1", "i2", "i3", "t20"]);
+  });
+
+  it("exposes input as a global", async () => {
+    expect((await run("input.a + input.b.length", {}, { a: 1, b: [1, 2] })).result).toBe(3);
+    expect((await run("typeof input")).result).toBe("undefined");
+  });
+
+  it("formats console output readably", async () => {
+    const result = await run(`
+      console.log("s", 1, true, null, undefined, 2n);
+      console.info({ a: 1, b: "x", c: [1, 2], d: { e: { f: { g: 1 } } } });
+      console.debug(new Map([["k", 1]]), new Set([1]), [1, [2, [3, [4]]]]);
+      console.log("%s is %d", "n", 42);
+      console.warn(new Error("w").message);
+      console.error(function named() {}, class K {}, Symbol("s"));
+      const cyc = { name: "c" }; cyc.self = cyc; console.log(cyc);`);
+    expect(result.status).toBe("ok");
+    expect(result.stdout).toBe(
+      [
+        "s 1 true null undefined 2n",
+        "{ a: 1, b: 'x', c: [ 1, 2 ], d: { e: { f: [Object] } } }",
+        "Map(1) { 'k' => 1 } Set(1) { 1 } [ 1, [ 2, [ 3, [Array] ] ] ]",
+        "n is 42",
+        "{ name: 'c', self: [Circular] }",
+        "",
+      ].join("\n"),
+    );
+    expect(result.stderr).toBe("w\n[Function: named] [class K] Symbol(s)\n");
+  });
+
+  it("converts results to JSON faithfully", async () => {
+    const cases: [string, JsonValue | undefined][] = [
+      ["undefined", undefined],
+      ["({ a: undefined, b: 1 })", { b: 1 }],
+      ["10n ** 20n", "100000000000000000000"],
+      ["new Map([['a', 1], ['b', new Set([1, 2])]])", { a: 1, b: [1, 2] }],
+      ["new Map([[{}, 1]])", [[{}, 1]]],
+      ["new Date(Date.UTC(2020, 0, 2))", "2020-01-02T00:00:00.000Z"],
+      ["const o = { n: 1 }; o.me = o; o", { n: 1, me: "[Circular]" }],
+      ["({ f() {} }).f", "[Function: f]"],
+      ["[NaN, Infinity, -0]", ["NaN", "Infinity", 0]],
+      ["new Uint8Array([1, 2])", [1, 2]],
+      ["'text'", "text"],
+      ["null", null],
+    ];
+    for (const [code, expected] of cases) {
+      const result = await run(code);
+      expect(result.status, code).toBe("ok");
+      if (expected === undefined) expect(result).not.toHaveProperty("result");
+      else expect(result.result, code).toEqual(expected);
+    }
+  });
+
+  it("reports errors with line numbers in the user's code", async () => {
+    const thrown = await run("const x = 1;\n\nfunction f() {\n  throw new TypeError('bad ' + x);\n}\nf();");
+    expect(thrown.status).toBe("error");
+    expect(thrown.error).toMatchObject({ type: "TypeError", message: "bad 1" });
+    expect(thrown.error?.stack).toContain("main.js:4");
+    expect(thrown.error?.stack).not.toContain("prelude");
+    const inTimer = await run("setTimeout(() => {\n  undefinedName;\n}, 1);");
+    expect(inTimer.error).toMatchObject({ type: "ReferenceError" });
+    expect(inTimer.error?.stack).toContain("main.js:2");
+    const syntax = await run("let ok = 1;\nlet = = 2;");
+    expect(syntax.error?.type).toBe("SyntaxError");
+    expect(syntax.error?.stack).toContain("main.js:2");
+    expect((await run("throw 'plain'")).error).toMatchObject({ type: "Error", message: "Uncaught 'plain'" });
+  });
+});
+
+describe("limits", () => {
+  it.each([
+    ["while (true) {}"],
+    ["try { while (true) {} } catch {}"],
+    ["for (;;) await null"],
+    ["for (;;) { try { for (;;) {} } finally { continue; } }"],
+  ])("stops %s at the CPU limit near 100 ms", async (code) => {
+    const result = await run(code);
+    expect(result.status).toBe("cpu_limit");
+    expect(result.metrics.cpuMs).toBeGreaterThanOrEqual(100);
+    expect(result.metrics.cpuMs).toBeLessThan(400);
+  });
+
+  it.each([
+    ["growing arrays", "const a = []; for (;;) a.push(new Array(1e5).fill(0.5));"],
+    ["long strings", "let s = 'x'.repeat(1 << 20); const keep = []; for (;;) { keep.push(s); s = s + 'y'; }"],
+    ["typed arrays", "const a = []; for (;;) a.push(new Uint8Array(1e6));"],
+    ["one huge allocation", "new ArrayBuffer(512 * 1024 * 1024)"],
+  ])("stops %s at the memory limit and the next run succeeds", async (_name, code) => {
+    const result = await run(code, { memoryBytes: 32 * MB, cpuMs: 10_000 });
+    expect(result.status).toBe("memory_limit");
+    expect(result.error?.type).toBe("MemoryLimitExceeded");
+    expect((await run("[1, 2].length", { memoryBytes: 32 * MB })).result).toBe(2);
+  });
+
+  it("makes deep recursion a guest error", async () => {
+    const result = await run("function down(n) { return down(n + 1) + 1; }\ndown(0);", { cpuMs: 5_000 });
+    expect(result.status).toBe("error");
+    expect(result.error?.message).toMatch(/stack overflow/i);
+    const caught = await run("function d() { d(); }\ntry { d(); } catch (e) { 'caught ' + e.name }", {
+      cpuMs: 5_000,
+    });
+    expect(caught.result).toMatch(/^caught /);
+    const deepJson = await run("JSON.parse('['.repeat(100000) + ']'.repeat(100000))", { cpuMs: 5_000 });
+    expect(deepJson.status).toBe("error");
+  });
+
+  it("stops an output flood at 1 MB with truncated set", async () => {
+    const result = await run("for (;;) console.log('0123456789'.repeat(10));", { cpuMs: 10_000 });
+    expect(result.status).toBe("output_limit");
+    expect(result.truncated).toBe(true);
+    expect(Buffer.byteLength(result.stdout)).toBeLessThanOrEqual(MB);
+    expect(Buffer.byteLength(result.stdout)).toBeGreaterThan(MB - 200);
+    const bigResult = await run("'x'.repeat(2 * 1024 * 1024)", { cpuMs: 10_000 });
+    expect(bigResult.status).toBe("output_limit");
+    expect(bigResult).not.toHaveProperty("result");
+  });
+
+  it("ends a 60-second setTimeout at the wall limit", async () => {
+    const result = await run("setTimeout(() => console.log('late'), 60_000); 'started'", { wallMs: 300 });
+    expect(result.status).toBe("timeout");
+    expect(result.stdout).toBe("");
+    expect(result.metrics.wallMs).toBeGreaterThanOrEqual(290);
+    expect(result.metrics.wallMs).toBeLessThan(3_000);
+  });
+
+  it("rejects code over 10 KB before instantiating anything", async () => {
+    const result = await run(`// ${"x".repeat(10 * 1024)}\n1`);
+    expect(result.status).toBe("rejected");
+    expect(result.error?.type).toBe("CodeTooLarge");
+    expect(result.metrics.instantiationMs).toBe(0);
+  });
+});
+
+describe("isolation", () => {
+  it("reaches nothing on the host", async () => {
+    const probes = [
+      "typeof require",
+      "typeof process",
+      "typeof fetch",
+      "typeof globalThis.constructor.constructor('return typeof process')()",
+      "globalThis.constructor.constructor('return typeof process')()",
+      "typeof __write + typeof __timer + typeof __clear",
+    ];
+    for (const code of probes) {
+      const result = await run(code);
+      expect(result.status, code).toBe("ok");
+      expect(result.result, code).toMatch(/^(undefined)+$|^string$/);
+    }
+    const imported = await run("await import('fs')");
+    expect(imported.status).toBe("error");
+    expect(imported.error?.message).toMatch(/fs/);
+  });
+
+  it("gives every execution a fresh global scope", async () => {
+    await run("globalThis.secret = 'leak'; Array.prototype.evil = 1; 0");
+    for (let i = 0; i < 4; i++) {
+      const result = await run("[typeof secret, [].evil]");
+      expect(result.result).toEqual(["undefined", null]);
+    }
+  });
+});

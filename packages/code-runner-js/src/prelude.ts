@@ -1,0 +1,227 @@
+/**
+ * Guest-side set-up, evaluated in every fresh context before the user's code (file `prelude.js`,
+ * whose frames are removed from stacks). It takes the host functions off the global object, defines
+ * `console`, timers, `queueMicrotask` and `input`, and evaluates to the functions the host calls:
+ * `fire(id)` runs a timer, `settle(promise)` turns the script's completion into a JSON string.
+ *
+ * Host functions (removed from `globalThis` before user code runs):
+ * - `__write(stream, text)`: 1 = stdout, 2 = stderr; returns false once the output budget is full.
+ * - `__timer(id, delay, repeat)`, `__clear(id)`.
+ * - `__input`: the request's input as a JSON string, or undefined.
+ */
+export const PRELUDE_FILE = "prelude.js";
+
+export const PRELUDE = String.raw`(() => {
+"use strict";
+const g = globalThis;
+const write = g.__write, setHostTimer = g.__timer, clearHostTimer = g.__clear, inputJson = g.__input;
+delete g.__write; delete g.__timer; delete g.__clear; delete g.__input;
+const { defineProperty, getPrototypeOf, keys, getOwnPropertySymbols } = Object;
+const isArray = Array.isArray;
+const MAX_ITEMS = 100;
+
+function quote(s) {
+  return "'" + s.replace(/\\/g, "\\\\").replace(/'/g, "\\'").replace(/\n/g, "\\n") + "'";
+}
+function keyText(k) {
+  return typeof k === "symbol" ? "[" + k.toString() + "]" : /^[A-Za-z_$][\w$]*$/.test(k) ? k : quote(k);
+}
+function ctorName(v) {
+  try {
+    const proto = getPrototypeOf(v);
+    if (proto === null) return "[Object: null prototype]";
+    const c = proto.constructor;
+    return typeof c === "function" && typeof c.name === "string" ? c.name : "";
+  } catch { return ""; }
+}
+function wrap(open, items, close, prefix) {
+  const head = prefix ? prefix + " " : "";
+  if (items.length === 0) return head + open + close;
+  const flat = head + open + " " + items.join(", ") + " " + close;
+  if (flat.length <= 72 && !flat.includes("\n")) return flat;
+  return head + open + "\n  " + items.join(",\n").replace(/\n/g, "\n  ") + "\n" + close;
+}
+function inspect(v, depth, seen, top) {
+  switch (typeof v) {
+    case "string": return top ? v : quote(v);
+    case "number": return Object.is(v, -0) ? "-0" : String(v);
+    case "bigint": return v + "n";
+    case "boolean": case "undefined": return String(v);
+    case "symbol": return v.toString();
+    case "function": {
+      const isClass = /^class[\s{]/.test(Function.prototype.toString.call(v));
+      return isClass ? "[class " + (v.name || "(anonymous)") + "]" : "[Function: " + (v.name || "(anonymous)") + "]";
+    }
+  }
+  if (v === null) return "null";
+  if (seen.includes(v)) return "[Circular]";
+  if (v instanceof Error) return v.stack ? v.name + ": " + v.message + "\n" + v.stack.trimEnd() : v.name + ": " + v.message;
+  if (v instanceof Date) return isNaN(v) ? "Invalid Date" : v.toISOString();
+  if (v instanceof RegExp) return String(v);
+  if (v instanceof Promise) return "Promise { <unknown> }";
+  if (v instanceof WeakMap || v instanceof WeakSet) return ctorName(v) + " { <items unknown> }";
+  const name = ctorName(v);
+  if (depth < 0) {
+    if (isArray(v)) return "[Array]";
+    return "[" + (name && name !== "Object" ? name : "Object") + "]";
+  }
+  seen.push(v);
+  try {
+    const items = [];
+    if (v instanceof Map) {
+      let n = 0;
+      for (const [k, val] of v) {
+        if (n++ >= MAX_ITEMS) { items.push("... " + (v.size - MAX_ITEMS) + " more items"); break; }
+        items.push(inspect(k, depth - 1, seen) + " => " + inspect(val, depth - 1, seen));
+      }
+      return wrap("{", items, "}", name + "(" + v.size + ")");
+    }
+    if (v instanceof Set) {
+      let n = 0;
+      for (const val of v) {
+        if (n++ >= MAX_ITEMS) { items.push("... " + (v.size - MAX_ITEMS) + " more items"); break; }
+        items.push(inspect(val, depth - 1, seen));
+      }
+      return wrap("{", items, "}", name + "(" + v.size + ")");
+    }
+    if (ArrayBuffer.isView(v) && !(v instanceof DataView)) {
+      const shown = Math.min(v.length, MAX_ITEMS);
+      for (let i = 0; i < shown; i++) items.push(inspect(v[i], depth - 1, seen));
+      if (v.length > shown) items.push("... " + (v.length - shown) + " more items");
+      return wrap("[", items, "]", name + "(" + v.length + ")");
+    }
+    if (isArray(v)) {
+      const shown = Math.min(v.length, MAX_ITEMS);
+      for (let i = 0; i < shown; i++) items.push(i in v ? inspect(v[i], depth - 1, seen) : "<empty>");
+      if (v.length > shown) items.push("... " + (v.length - shown) + " more items");
+      return wrap("[", items, "]", name === "Array" ? "" : name);
+    }
+    for (const k of keys(v)) items.push(keyText(k) + ": " + inspect(v[k], depth - 1, seen));
+    for (const s of getOwnPropertySymbols(v)) items.push(keyText(s) + ": " + inspect(v[s], depth - 1, seen));
+    return wrap("{", items, "}", name === "Object" ? "" : name);
+  } finally {
+    seen.pop();
+  }
+}
+function format(args) {
+  let out = "";
+  let i = 0;
+  if (typeof args[0] === "string" && args[0].includes("%") && args.length > 1) {
+    i = 1;
+    out = args[0].replace(/%([sdifjoOc%])/g, (m, f) => {
+      if (f === "%") return "%";
+      if (i >= args.length) return m;
+      const a = args[i++];
+      switch (f) {
+        case "s": return typeof a === "string" ? a : inspect(a, 1, [], false);
+        case "d": case "i": return typeof a === "bigint" ? a + "n" : String(f === "i" ? parseInt(a) : Number(a));
+        case "f": return String(parseFloat(a));
+        case "j": try { return JSON.stringify(a); } catch { return "[Circular]"; }
+        case "c": return "";
+        default: return inspect(a, 2, [], false);
+      }
+    });
+    if (i < args.length) out += " ";
+  }
+  const rest = [];
+  for (; i < args.length; i++) rest.push(inspect(args[i], 2, [], true));
+  return out + rest.join(" ");
+}
+const out = (...args) => { write(1, format(args) + "\n"); };
+const err = (...args) => { write(2, format(args) + "\n"); };
+const console = { log: out, info: out, debug: out, warn: err, error: err, trace: err };
+defineProperty(g, "console", { value: console, writable: true, configurable: true });
+
+let nextTimer = 0;
+const timers = new Map();
+function addTimer(fn, delay, args, repeat) {
+  if (typeof fn !== "function") throw new TypeError("The callback must be a function");
+  const id = ++nextTimer;
+  timers.set(id, { fn, args, repeat });
+  const ms = Number(delay);
+  setHostTimer(id, ms > 0 ? ms : 0, repeat);
+  return id;
+}
+function clear(id) {
+  if (timers.delete(id)) clearHostTimer(id);
+}
+const api = {
+  setTimeout: (fn, delay, ...args) => addTimer(fn, delay, args, false),
+  setInterval: (fn, delay, ...args) => addTimer(fn, delay, args, true),
+  clearTimeout: clear,
+  clearInterval: clear,
+  queueMicrotask: (fn) => {
+    if (typeof fn !== "function") throw new TypeError("The callback must be a function");
+    Promise.resolve().then(() => fn());
+  },
+};
+for (const k of keys(api)) defineProperty(g, k, { value: api[k], writable: true, configurable: true });
+defineProperty(g, "input", {
+  value: inputJson === undefined ? undefined : JSON.parse(inputJson),
+  writable: true, configurable: true,
+});
+
+function fire(id) {
+  const t = timers.get(id);
+  if (!t) return;
+  if (!t.repeat) timers.delete(id);
+  t.fn(...t.args);
+}
+
+const NOTE_CYCLE = "[Circular]";
+function toJson(v, stack, depth) {
+  switch (typeof v) {
+    case "string": case "boolean": return v;
+    case "number": return Number.isFinite(v) ? v : String(v);
+    case "bigint": return String(v);
+    case "undefined": return undefined;
+    case "symbol": return v.toString();
+    case "function": return "[Function: " + (v.name || "(anonymous)") + "]";
+  }
+  if (v === null) return null;
+  if (stack.includes(v)) return NOTE_CYCLE;
+  if (depth > 200) return "[Too deep]";
+  if (v instanceof Date) return isNaN(v) ? null : v.toISOString();
+  if (v instanceof RegExp) return String(v);
+  if (v instanceof Error) return { name: v.name, message: v.message };
+  stack.push(v);
+  try {
+    if (typeof v.toJSON === "function" && !(v instanceof Map) && !(v instanceof Set)) {
+      return toJson(v.toJSON(), stack, depth + 1);
+    }
+    if (v instanceof Map) {
+      const plain = [...v.keys()].every((k) => typeof k === "string" || typeof k === "number");
+      if (plain) {
+        const o = {};
+        for (const [k, val] of v) { const j = toJson(val, stack, depth + 1); if (j !== undefined) o[k] = j; }
+        return o;
+      }
+      return [...v].map(([k, val]) => [toJson(k, stack, depth + 1) ?? null, toJson(val, stack, depth + 1) ?? null]);
+    }
+    if (v instanceof Set) return [...v].map((val) => toJson(val, stack, depth + 1) ?? null);
+    if (ArrayBuffer.isView(v) && !(v instanceof DataView)) return Array.from(v, (x) => toJson(x, stack, depth + 1));
+    if (isArray(v)) return Array.from(v, (x) => toJson(x, stack, depth + 1) ?? null);
+    if (v instanceof Promise) return "[Promise]";
+    const o = {};
+    for (const k of keys(v)) { const j = toJson(v[k], stack, depth + 1); if (j !== undefined) o[k] = j; }
+    return o;
+  } finally {
+    stack.pop();
+  }
+}
+function describe(e) {
+  if (e instanceof Error) {
+    return { type: String(e.name || "Error"), message: String(e.message), stack: typeof e.stack === "string" ? e.stack : "" };
+  }
+  return { type: "Error", message: "Uncaught " + inspect(e, 2, [], false), stack: "" };
+}
+function settle(main) {
+  return main
+    .then((completion) => completion.value)
+    .then((value) => {
+      const json = toJson(value, [], 0);
+      return json === undefined ? undefined : JSON.stringify(json);
+    });
+}
+return { fire, settle, describe };
+})()`;
