@@ -9,6 +9,7 @@ import type { AppDeps } from "./deps.ts";
 import type { Env } from "./env.ts";
 import { GatewayEvents } from "./events.ts";
 import type { Logger } from "./logger.ts";
+import { type McpEndpoint, type McpEndpointOptions, mcpEndpointFor } from "./mcp/endpoint.ts";
 
 /** A running gateway: HTTP server, database and capabilities. Stop it with `close()`. */
 export interface RunningGateway {
@@ -29,11 +30,14 @@ export async function startGateway(options: {
   env: Env;
   logger: Logger;
   capabilities: Capability[];
+  /** Limits of the MCP endpoint (tests lower them); defaults otherwise. */
+  mcp?: Partial<McpEndpointOptions>;
 }): Promise<RunningGateway> {
   const { env, logger } = options;
   const database: Database = openDatabase(env.DATABASE_PATH);
   const registry = new CapabilityRegistry(options.capabilities);
   const shutdown = new AbortController();
+  let mcp: McpEndpoint | undefined;
   try {
     const { auth, generated } = setupAdminToken(database.db, env.ADMIN_TOKEN);
     await registry.start({ logger, dataDir: dirname(database.path) });
@@ -46,6 +50,8 @@ export async function startGateway(options: {
       events: new GatewayEvents(),
       shutdownSignal: shutdown.signal,
     };
+    const endpoint = mcpEndpointFor(deps, options.mcp);
+    mcp = endpoint;
     const app = createApp(deps);
     const server = await listen(app.fetch, env.HOST, env.PORT);
     const address = server.address();
@@ -57,8 +63,8 @@ export async function startGateway(options: {
     const close = () => {
       closing ??= (async () => {
         logger.info("shutting down: no new connections");
-        await stopServer(server, env.SHUTDOWN_TIMEOUT_MS, shutdown);
         try {
+          await stopServer(server, endpoint, env.SHUTDOWN_TIMEOUT_MS, shutdown, logger);
           await registry.dispose();
         } finally {
           database.close();
@@ -76,6 +82,7 @@ export async function startGateway(options: {
       [Symbol.asyncDispose]: close,
     };
   } catch (error) {
+    await mcp?.close();
     await registry.dispose().catch(() => {});
     database.close();
     throw error;
@@ -89,25 +96,57 @@ function listen(fetch: (request: Request) => Response | Promise<Response>, hostn
   });
 }
 
+/** After the abort, how long tool calls get to notice it and answer. */
+const ABORT_GRACE_MS = 2_000;
+/** How long, at least, the last responses get to reach their clients before connections are cut. */
+const FLUSH_MS = 2_000;
+
 /**
- * Stops accepting connections and waits for in-flight requests up to `timeoutMs`; then aborts
- * what is still running (tool calls see it through their AbortSignal) and drops the connections.
+ * Stops the HTTP side in order:
+ * 1. stop accepting connections; MCP requests get 503; SSE streams (which would otherwise hold
+ *    the server open for ever) are ended;
+ * 2. wait for running tool calls, at most `timeoutMs`; then abort them through `shutdown` (their
+ *    handlers' signal) and give them a short grace;
+ * 3. close MCP sessions and handlers, let the last responses (MCP or not) finish within what is
+ *    left of `timeoutMs` (at least FLUSH_MS), then cut what is left.
  */
-async function stopServer(server: ServerType, timeoutMs: number, shutdown: AbortController): Promise<void> {
+async function stopServer(
+  server: ServerType,
+  mcp: McpEndpoint,
+  timeoutMs: number,
+  shutdown: AbortController,
+  logger: Logger,
+): Promise<void> {
+  const http = server as unknown as { closeIdleConnections(): void; closeAllConnections(): void };
+  const deadline = Date.now() + timeoutMs;
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-  const http = server as unknown as { closeIdleConnections?: () => void; closeAllConnections?: () => void };
-  http.closeIdleConnections?.();
+  mcp.beginShutdown();
+  http.closeIdleConnections();
+
+  const finished = await mcp.waitForToolCalls(timeoutMs);
+  shutdown.abort(new Error("gateway shutting down"));
+  if (!finished) {
+    logger.warn({ running: mcp.calls.running, timeoutMs }, "shutdown timeout: aborting tool calls");
+    if (!(await mcp.waitForToolCalls(ABORT_GRACE_MS)))
+      logger.error({ running: mcp.calls.running }, "tool calls ignored the abort");
+  }
+  // Let the SDK write the answers of the calls that just ended before their streams close.
+  await new Promise((resolve) => setImmediate(resolve));
+  await mcp.close();
+
+  // Connections that finish their last response become idle; close those as they appear.
+  const sweeper = setInterval(() => http.closeIdleConnections(), 25);
   let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<"timeout">((resolve) => {
-    timer = setTimeout(() => resolve("timeout"), timeoutMs);
-  });
-  const outcome = await Promise.race([closed, timedOut]);
+  const flushed = await Promise.race([
+    closed.then(() => true),
+    new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), Math.max(FLUSH_MS, deadline - Date.now()));
+    }),
+  ]);
+  clearInterval(sweeper);
   clearTimeout(timer);
-  if (outcome === "timeout") {
-    shutdown.abort(new Error("gateway shutting down"));
-    http.closeAllConnections?.();
+  if (!flushed) {
+    http.closeAllConnections();
     await closed;
-  } else {
-    shutdown.abort(new Error("gateway shutting down"));
   }
 }
