@@ -134,8 +134,11 @@ export function setCapability(deps: Deps, idOrSlug: string, capabilityId: string
   const gateway = requireGateway(deps, idOrSlug);
   const capability = deps.registry.get(capabilityId);
   if (!capability) throw new HttpProblem(404, `No capability "${capabilityId}".`);
+  // Without new settings the stored ones are kept; stored ones that no longer validate (e.g. a
+  // maximum was lowered) give way to the defaults, as in the registry, so a toggle never fails on them.
   const stored = getCapabilitySetting(deps.db, gateway.id, capability.id)?.settings ?? {};
-  const parsed = capability.settingsSchema.safeParse(input.settings ?? stored);
+  const kept = capability.settingsSchema.safeParse(stored).success ? stored : {};
+  const parsed = capability.settingsSchema.safeParse(input.settings ?? kept);
   if (!parsed.success) {
     const errors = settingsIssues(parsed.error);
     throw new HttpProblem(400, `Invalid settings for ${capability.name}: ${errors[0]?.message}`, {

@@ -1,4 +1,4 @@
-import { getCapabilitySetting } from "@gateway/db";
+import { getCapabilitySetting, putCapabilitySetting } from "@gateway/db";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { type ApiClient, createApiClient, problemOf } from "./test-client.ts";
 
@@ -67,6 +67,25 @@ describe("PUT /api/gateways/:gateway/capabilities/:capability", () => {
       enabled: false,
       settings: { prefix: "# ", waitEnabled: true },
       tools: [],
+    });
+  });
+
+  test("stored settings that no longer validate do not block a toggle: the defaults take their place", async () => {
+    // As if a newer version lowered a maximum: the stored prefix is now too long.
+    putCapabilitySetting(api.deps.db, {
+      gatewayId,
+      capabilityId: "echo",
+      enabled: true,
+      settings: { prefix: "p".repeat(30), waitEnabled: false },
+    });
+    const listed = await api.json("GET", "/api/gateways/main/capabilities");
+    expect(listed.body[0].settings).toEqual({ prefix: "", waitEnabled: true });
+    const disabled = await api.json("PUT", "/api/gateways/main/capabilities/echo", { enabled: false });
+    expect(disabled.status).toBe(200);
+    expect(disabled.body).toMatchObject({ enabled: false, settings: { prefix: "", waitEnabled: true } });
+    expect(getCapabilitySetting(api.deps.db, gatewayId, "echo")?.settings).toEqual({
+      prefix: "",
+      waitEnabled: true,
     });
   });
 
