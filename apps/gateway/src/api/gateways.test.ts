@@ -136,6 +136,12 @@ describe("POST /api/gateways", () => {
     );
     expect(problem).toMatchObject({ status: 413, contentType: "application/problem+json" });
     expect(problem.body.title).toBe("Payload Too Large");
+    // Refused on the declared length alone, before reading.
+    const declared = await api.call("POST", "/api/gateways", JSON.stringify({ name: "A" }), {
+      "content-length": String(64 * 1024 + 1),
+    });
+    expect(declared.status).toBe(413);
+    expect((await api.json("GET", "/api/gateways")).body).toEqual([]);
   });
 });
 
