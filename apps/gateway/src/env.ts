@@ -32,6 +32,19 @@ export const envSchema = z.object({
   ALLOWED_ORIGINS: list.default([]),
   /** How long shutdown waits for in-flight tool calls, in milliseconds. */
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
+  /**
+   * Code Runner: server-wide maximums for every gateway's limits. The defaults leave admins room
+   * above the product defaults (128 MB, 100 ms CPU, 30 s wall, 10 KB code, 1024 KB output).
+   */
+  SANDBOX_MAX_MEMORY_MB: z.coerce.number().int().min(1).max(2048).default(512),
+  SANDBOX_MAX_CPU_MS: z.coerce.number().int().min(1).max(600_000).default(10_000),
+  SANDBOX_MAX_WALL_MS: z.coerce.number().int().min(1).max(600_000).default(120_000),
+  SANDBOX_MAX_CODE_KB: z.coerce.number().int().min(1).max(10_240).default(100),
+  SANDBOX_MAX_OUTPUT_KB: z.coerce.number().int().min(1).max(102_400).default(10_240),
+  /** Code Runner: worker threads per language; 0 means one per CPU core. */
+  SANDBOX_WORKERS: z.coerce.number().int().min(0).max(256).default(0),
+  /** Code Runner: executions that may wait per language before new ones are refused as busy. */
+  SANDBOX_QUEUE: z.coerce.number().int().min(0).max(100_000).default(256),
 });
 
 export type Env = z.output<typeof envSchema>;

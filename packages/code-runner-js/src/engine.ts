@@ -1,3 +1,4 @@
+/// <reference path="./webassembly.d.ts" />
 /**
  * The JavaScript engine: runs in a sandbox worker thread. Every execution gets a fresh QuickJS
  * WebAssembly instance (its own linear memory, capped at the memory limit) instantiated from a
@@ -161,8 +162,9 @@ async function runOnce(
     const describeError = (error: QuickJSHandle): ExecutionError => {
       const described = ctx.callFunction(describe, ctx.undefined, error);
       if (described.error) {
+        // Describing the error failed too: the guest heap is exhausted (or the guest was interrupted).
         described.error.dispose();
-        return { type: "Error", message: "Uncaught exception" };
+        return { type: UNDESCRIBABLE, message: "Uncaught exception" };
       }
       const value = described.value.consume((handle) => ctx.dump(handle)) as ExecutionError;
       const stack = cleanStack(value.stack ?? "");
@@ -172,8 +174,9 @@ async function runOnce(
     /** The status when the guest was stopped or failed, or undefined for a plain guest error. */
     const stopped = (error?: ExecutionError): LocalStop | "memory_limit" | StopReason | undefined => {
       if (localStop) return localStop;
-      if (isOutOfMemory(error)) return "memory_limit";
-      return control.stopReason();
+      const reason = control.stopReason();
+      if (reason) return reason;
+      return isOutOfMemory(error) ? "memory_limit" : undefined;
     };
     const failed = (error: ExecutionError): EngineOutcome => {
       const status = stopped(error);
@@ -343,8 +346,12 @@ function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
   });
 }
 
+/** The error type used when even describing the guest's error failed. */
+const UNDESCRIBABLE = "Error";
+
 function isOutOfMemory(error: ExecutionError | undefined): boolean {
   if (!error) return false;
+  if (error.message === "Uncaught exception") return true;
   if (error.type === "InternalError" && /out of memory/i.test(error.message)) return true;
   // An allocation failure inside the engine sometimes surfaces as an empty non-Error value.
   return error.message === "Uncaught ''" || error.message === "Uncaught null";

@@ -1,0 +1,98 @@
+import { type Capability, defineCapability, defineTool } from "@gateway/capability";
+import { createJavaScriptRunner } from "@gateway/code-runner-js";
+import type { PoolLogger, Runner } from "@gateway/sandbox-core";
+import { z } from "zod";
+import { executionResultSchema, summarize } from "./result.ts";
+import { type CodeRunnerSettings, codeRunnerSettingsSchema, type MaxLimits, toLimits } from "./settings.ts";
+
+export interface CodeRunnerOptions {
+  /** Server-wide maximums for every gateway's limits (config). */
+  maxLimits: MaxLimits;
+  /** Worker threads per language. Default: the machine's cores. */
+  workers?: number;
+  /** Executions that may wait per language before new ones are rejected as busy. */
+  queue?: number;
+  /** Sandbox processes per language. Default 1. */
+  processes?: number;
+}
+
+const codeInput = z.object({
+  code: z.string().describe("The program. The value of its last expression is returned as `result`."),
+  input: z.json().optional().describe("Any JSON value, available to the code as the global `input`."),
+});
+
+const ANNOTATIONS = {
+  readOnlyHint: true,
+  destructiveHint: false,
+  idempotentHint: true,
+  openWorldHint: false,
+};
+
+/**
+ * The built-in `code-runner` capability: runs agents' code in fresh WebAssembly sandboxes.
+ * `start()` creates the language pools, `dispose()` ends them.
+ */
+export function createCodeRunnerCapability(options: CodeRunnerOptions): Capability {
+  const settingsSchema = codeRunnerSettingsSchema(options.maxLimits);
+  let javascript: Runner | undefined;
+  let logger: PoolLogger | undefined;
+  const pool = { workers: options.workers, queue: options.queue, processes: options.processes };
+  const javascriptRunner = () => {
+    javascript ??= createJavaScriptRunner({
+      ...(pool.workers ? { workers: pool.workers } : {}),
+      ...(pool.queue === undefined ? {} : { queue: pool.queue }),
+      ...(pool.processes ? { processes: pool.processes } : {}),
+      ...(logger ? { logger } : {}),
+    });
+    return javascript;
+  };
+
+  const runJavaScript = defineTool<CodeRunnerSettings, typeof codeInput, typeof executionResultSchema>({
+    name: "run_javascript",
+    title: "Run JavaScript",
+    description: [
+      "Runs JavaScript in a fresh, isolated QuickJS WebAssembly sandbox and returns the value of the last expression.",
+      "Top-level await works; console.log/info/debug go to stdout, console.warn/error to stderr; `input` holds the",
+      "input value. setTimeout/setInterval/queueMicrotask are available. No require, import, process, fetch or DOM.",
+      "Each run starts from a clean state and is limited in memory, CPU time, wall time, code size and output.",
+    ].join(" "),
+    inputSchema: codeInput,
+    outputSchema: executionResultSchema,
+    annotations: ANNOTATIONS,
+    isEnabled: (settings) => settings.languages.javascript,
+    async handler(input, ctx) {
+      const result = await javascriptRunner().execute(
+        {
+          code: input.code,
+          limits: toLimits(ctx.settings.limits),
+          ...(input.input === undefined ? {} : { input: input.input }),
+        },
+        ctx.signal,
+      );
+      return {
+        content: [{ type: "text", text: summarize(result, "main.js") }],
+        structuredContent: result,
+        isError: result.status !== "ok",
+      };
+    },
+  });
+
+  return defineCapability({
+    id: "code-runner",
+    name: "Code Runner",
+    description:
+      "Lets agents run JavaScript in fresh WebAssembly sandboxes with memory, CPU, time and output limits.",
+    settingsSchema,
+    tools: [runJavaScript],
+    async start(ctx) {
+      logger = ctx.logger;
+      const runner = javascriptRunner();
+      if ("start" in runner && typeof runner.start === "function") await runner.start();
+    },
+    async dispose() {
+      const runner = javascript;
+      javascript = undefined;
+      await runner?.dispose();
+    },
+  });
+}
