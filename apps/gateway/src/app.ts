@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { Hono } from "hono";
+import { HTTPException } from "hono/http-exception";
 import { createApiRoutes } from "./api/routes.ts";
 import type { AppDeps } from "./deps.ts";
 import { createMcpRoutes } from "./mcp/routes.ts";
@@ -38,6 +39,10 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.notFound(() => new HttpProblem(404, "No such route.").toResponse());
   app.onError((error, c) => {
     if (error instanceof HttpProblem) return error.toResponse();
+    // Hono's own errors (malformed JSON, body limits) keep their status; never a 500 for bad input.
+    if (error instanceof HTTPException && error.status < 500) {
+      return new HttpProblem(error.status, error.message || "Bad request.").toResponse();
+    }
     deps.logger.error({ err: error, requestId: c.get("requestId") }, "unhandled error");
     return new HttpProblem(500, `Internal error (request id ${c.get("requestId")}).`).toResponse();
   });
