@@ -144,9 +144,19 @@ export function CopyField({ id, value, label }: { id: string; value: string; lab
 }
 
 /** A code block with a copy button. */
-export function CodeBlock({ id, code, label }: { id: string; code: string; label: string }) {
+export function CodeBlock({
+  id,
+  code,
+  label,
+  tab,
+}: {
+  id: string;
+  code: string;
+  label: string;
+  tab?: string;
+}) {
   return (
-    <section class="snippet" aria-labelledby={`${id}-label`}>
+    <section class="snippet" aria-labelledby={`${id}-label`} data-tab={tab}>
       <div class="snippet-head">
         <h3 class="label" id={`${id}-label`}>
           {label}

@@ -50,7 +50,11 @@ export function Layout(props: { title: string; csrfToken: string; current?: "gat
                 <Brand />
               </a>
               <nav aria-label="Main">
-                <a class="nav-link" href="/" aria-current={props.current === "gateways" ? "page" : undefined}>
+                <a
+                  class="nav-link nav-home"
+                  href="/"
+                  aria-current={props.current === "gateways" ? "page" : undefined}
+                >
                   Gateways
                 </a>
                 <form method="post" action="/sign-out">

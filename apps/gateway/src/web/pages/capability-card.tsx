@@ -33,7 +33,6 @@ function describedBy(...ids: (string | false | undefined)[]) {
 function numberHint(field: Extract<SettingsField, { kind: "number" }>) {
   const parts: string[] = [];
   if (field.maximum !== undefined) parts.push(`max ${format(field.maximum)}`);
-  if (field.minimum !== undefined && field.minimum > 0) parts.push(`min ${format(field.minimum)}`);
   if (field.default !== undefined) parts.push(`default ${format(field.default)}`);
   return parts.join(" · ");
 }
@@ -104,8 +103,8 @@ function Field(props: {
           />
           <FieldError id={`${id}-error`} message={error} />
           <p class="hint" id={hintId}>
-            {field.description ? <span>{field.description} </span> : null}
-            {hint ? <span class="nowrap">({hint})</span> : null}
+            {field.description ? <span>{field.description}</span> : null}
+            {hint ? <span class="limit">{hint}</span> : null}
           </p>
         </div>
       );
@@ -233,9 +232,11 @@ export function CapabilityCard(props: { cap: CapabilityCardData; action: string;
       </div>
       <div class="card-foot">
         {cap.message ? (
-          <Alert kind={cap.message.kind} id={`${prefix}-message`}>
-            {cap.message.text}
-          </Alert>
+          <div class="save-message" data-save-message>
+            <Alert kind={cap.message.kind} id={`${prefix}-message`}>
+              {cap.message.text}
+            </Alert>
+          </div>
         ) : null}
         <span class="dirty-note" data-dirty-note hidden>
           Unsaved changes

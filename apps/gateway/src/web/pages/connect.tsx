@@ -55,17 +55,26 @@ export function ConnectSection(props: { slug: string; mcpUrl: string; newKey?: s
             <label for="mcp-url">MCP endpoint (Streamable HTTP)</label>
             <CopyField id="mcp-url" value={props.mcpUrl} label="MCP endpoint URL" />
           </div>
-          <CodeBlock
-            id="snippet-http"
-            code={snippets.http}
-            label="JSON config: clients that speak Streamable HTTP"
-          />
-          <CodeBlock
-            id="snippet-stdio"
-            code={snippets.stdio}
-            label="JSON config: stdio-only clients, through mcp-remote"
-          />
-          <CodeBlock id="snippet-cli" code={snippets.cli} label="Command line: Claude Code" />
+          <div class="tabs" data-tabs="Client configurations">
+            <CodeBlock
+              id="snippet-http"
+              tab="HTTP"
+              code={snippets.http}
+              label="JSON config for clients that speak Streamable HTTP"
+            />
+            <CodeBlock
+              id="snippet-stdio"
+              tab="stdio (mcp-remote)"
+              code={snippets.stdio}
+              label="JSON config for clients that only speak stdio, through mcp-remote (needs Node.js)"
+            />
+            <CodeBlock
+              id="snippet-cli"
+              tab="Claude Code"
+              code={snippets.cli}
+              label="Claude Code command line"
+            />
+          </div>
         </div>
       </div>
     </section>

@@ -36,8 +36,6 @@ export function GatewaySettingsPage(props: {
       </div>
       <Flashes flashes={props.flashes} />
 
-      <ConnectSection slug={gateway.slug} mcpUrl={props.mcpUrl} newKey={newKey?.secret} />
-
       <section class="section" aria-labelledby="capabilities-title" id="capabilities">
         <div class="section-head">
           <h2 id="capabilities-title">Built-in Capabilities</h2>
@@ -70,6 +68,8 @@ export function GatewaySettingsPage(props: {
         )}
         csrfToken={props.csrfToken}
       />
+
+      <ConnectSection slug={gateway.slug} mcpUrl={props.mcpUrl} newKey={newKey?.secret} />
 
       <section class="section" aria-labelledby="danger-title">
         <div class="section-head">

@@ -64,8 +64,12 @@
     const note = form.querySelector("[data-dirty-note]");
     if (!note) continue;
     const initial = snapshot(form);
+    // A message about the last save is out of date once the form changes again.
+    const saved = form.querySelector("[data-save-message]");
     const update = () => {
-      note.hidden = snapshot(form) === initial;
+      const dirty = snapshot(form) !== initial;
+      note.hidden = !dirty;
+      if (saved) saved.hidden = dirty;
     };
     form.addEventListener("input", update);
     form.addEventListener("change", update);
@@ -106,6 +110,54 @@
         }, 0);
       }
     });
+  }
+
+  // Tabs over code blocks: <div data-tabs> holding <section data-tab="Label"> panels. Without this
+  // script every panel simply shows, one under the other.
+  let tabsSeen = 0;
+  for (const container of document.querySelectorAll("[data-tabs]")) {
+    const panels = [...container.querySelectorAll(":scope > [data-tab]")];
+    if (panels.length < 2) continue;
+    tabsSeen++;
+    const list = document.createElement("div");
+    list.className = "tablist";
+    list.setAttribute("role", "tablist");
+    list.setAttribute("aria-label", container.dataset.tabs || "Tabs");
+    const tabs = panels.map((panel, index) => {
+      const tab = document.createElement("button");
+      tab.type = "button";
+      tab.className = "tab";
+      tab.id = `tab-${tabsSeen}-${index}`;
+      tab.textContent = panel.dataset.tab;
+      tab.setAttribute("role", "tab");
+      if (!panel.id) panel.id = `tabpanel-${tabsSeen}-${index}`;
+      tab.setAttribute("aria-controls", panel.id);
+      panel.setAttribute("role", "tabpanel");
+      panel.setAttribute("aria-labelledby", tab.id);
+      list.append(tab);
+      return tab;
+    });
+    const select = (chosen, focus) => {
+      tabs.forEach((tab, index) => {
+        const selected = index === chosen;
+        tab.setAttribute("aria-selected", String(selected));
+        tab.tabIndex = selected ? 0 : -1;
+        panels[index].hidden = !selected;
+      });
+      if (focus) tabs[chosen].focus();
+    };
+    tabs.forEach((tab, index) => {
+      tab.addEventListener("click", () => select(index, false));
+      tab.addEventListener("keydown", (event) => {
+        const step = { ArrowRight: 1, ArrowLeft: -1 }[event.key];
+        if (step === undefined) return;
+        event.preventDefault();
+        select((index + step + tabs.length) % tabs.length, true);
+      });
+    });
+    container.prepend(list);
+    container.classList.add("tabs-ready");
+    select(0, false);
   }
 
   // Times in the admin's own time zone.
