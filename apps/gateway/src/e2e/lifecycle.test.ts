@@ -1,0 +1,132 @@
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { addKey, revokeKey } from "../admin/service.ts";
+import { mcpEndpointFor } from "../mcp/endpoint.ts";
+import { tempDir } from "../testing/deps.ts";
+import { connectClient, type TestClient } from "./clients.ts";
+import { createTenant, rawRequest, setEcho, startTestGateway, type TestGateway, until } from "./harness.ts";
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function gatewayFor(options: Parameters<typeof startTestGateway>[0] = {}): Promise<TestGateway> {
+  const t = await startTestGateway(options);
+  cleanups.push(() => t.close());
+  return t;
+}
+
+function closeLater(client: TestClient) {
+  cleanups.push(() => client.close().catch(() => {}));
+  return client;
+}
+
+describe("shutdown", () => {
+  it("waits for a running tool call, is not held open by SSE streams, and disposes capabilities", async () => {
+    const t = await gatewayFor({ env: { SHUTDOWN_TIMEOUT_MS: "20000" } });
+    const gw = createTenant(t.gateway, "busy");
+    const endpoint = mcpEndpointFor(t.gateway.deps);
+    // Long-lived streams of both eras: a 2025 session's GET stream and a 2026 listen stream.
+    const legacy = closeLater(await connectClient("v1", gw.url, gw.key.secret));
+    const modern = closeLater(await connectClient("v2-modern", gw.url, gw.key.secret));
+    await modern.watchToolsChanged();
+    await until(() => endpoint.sessions.list().some((s) => s.open > 0), 5_000, "GET stream");
+    expect(endpoint.modern.listenStreams).toBe(1);
+
+    const calls = [
+      legacy.callTool("wait", { id: "slow-v1", ms: 400 }),
+      modern.callTool("wait", { id: "slow-v2", ms: 400 }),
+    ];
+    await until(() => endpoint.calls.running === 2, 5_000, "both calls to start");
+    expect(t.echo.disposed).toBe(0);
+
+    await t.close();
+    // Both calls finished normally (not aborted), their answers reached the clients.
+    const results = await Promise.all(calls);
+    expect(results.map((result) => result.structuredContent)).toEqual([
+      { aborted: false },
+      { aborted: false },
+    ]);
+    expect(t.echo.disposed).toBe(1);
+    expect(t.gateway.deps.shutdownSignal.aborted).toBe(true);
+    const messages = t.logs.entries().map((entry) => entry.msg);
+    expect(messages).not.toContain("shutdown timeout: aborting tool calls");
+    expect(messages.at(-1)).toBe("stopped");
+    expect(endpoint.sessions.size).toBe(0);
+    expect(endpoint.modern.listenStreams).toBe(0);
+    // It no longer listens to admin events.
+    expect(t.gateway.deps.events.listenerCount("tools-changed")).toBe(0);
+    await expect(rawRequest(gw.url, { body: {} })).rejects.toThrow(/ECONNREFUSED/);
+  });
+
+  it("aborts tool calls still running after SHUTDOWN_TIMEOUT_MS", async () => {
+    const t = await gatewayFor({ env: { SHUTDOWN_TIMEOUT_MS: "200" } });
+    const gw = createTenant(t.gateway, "stuck");
+    const legacy = closeLater(await connectClient("v1", gw.url, gw.key.secret));
+    const modern = closeLater(await connectClient("v2-modern", gw.url, gw.key.secret));
+    const calls = [
+      legacy.callTool("wait", { id: "long-v1", ms: 30_000 }),
+      modern.callTool("wait", { id: "long-v2", ms: 30_000 }),
+    ];
+    await until(() => mcpEndpointFor(t.gateway.deps).calls.running === 2, 5_000, "both calls to start");
+
+    await t.close();
+    expect(t.echo.aborted.sort()).toEqual(["long-v1", "long-v2"]);
+    // The handlers answered after the abort, and the answers still reached the clients.
+    const results = await Promise.all(calls);
+    expect(results.map((result) => result.structuredContent)).toEqual([{ aborted: true }, { aborted: true }]);
+    expect(t.echo.disposed).toBe(1);
+    expect(t.logs.entries().map((entry) => entry.msg)).toContain("shutdown timeout: aborting tool calls");
+  });
+});
+
+describe("restart", () => {
+  it("keeps gateways, keys and capability state across a restart on the same database", async () => {
+    const dir = tempDir("gateway-restart-");
+    cleanups.push(() => dir.cleanup());
+    const databasePath = join(dir.path, "gateway.db");
+
+    const first = await startTestGateway({ databasePath });
+    const gw = createTenant(first.gateway, "durable", { settings: { prefix: "# ", waitEnabled: false } });
+    const revoked = addKey(first.gateway.deps, gw.id, { name: "old" });
+    revokeKey(first.gateway.deps, gw.id, revoked.id);
+    const off = createTenant(first.gateway, "switched off");
+    setEcho(first.gateway, off.id, false);
+    await first.close();
+
+    const second = await gatewayFor({ databasePath });
+    const url = (slug: string) => `${second.gateway.url}/gateways/${slug}/mcp`;
+    const client = closeLater(await connectClient("v1", url(gw.slug), gw.key.secret));
+    expect((await client.listTools()).map((tool) => tool.name)).toEqual(["echo"]);
+    expect((await client.callTool("echo", { text: "again" })).structuredContent).toEqual({ text: "# again" });
+    await expect(connectClient("v1", url(gw.slug), revoked.secret)).rejects.toThrow(/401|unauthorized/i);
+    const other = closeLater(await connectClient("v2-modern", url(off.slug), off.key.secret));
+    expect(await other.listTools()).toEqual([]);
+  });
+});
+
+describe("session limits", () => {
+  it("refuses sessions beyond the limit and closes idle ones", async () => {
+    const t = await gatewayFor({ mcp: { maxSessions: 2, sessionIdleTimeoutMs: 300 } });
+    const gw = createTenant(t.gateway, "crowded");
+    const sessions = mcpEndpointFor(t.gateway.deps).sessions;
+    const first = await connectClient("v1", gw.url, gw.key.secret);
+    const second = await connectClient("v2-legacy", gw.url, gw.key.secret);
+    await expect(connectClient("v1", gw.url, gw.key.secret)).rejects.toThrow(/503|too many/i);
+    // 2026-07-28 clients need no session and are not limited by it.
+    const modern = closeLater(await connectClient("v2-modern", gw.url, gw.key.secret));
+    expect((await modern.callTool("echo", { text: "still here" })).isError).toBe(false);
+
+    // An open GET stream keeps a session alive past the idle timeout...
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    expect(sessions.size).toBe(2);
+    // ...once the clients are gone, their sessions expire.
+    await first.close();
+    await second.close();
+    await until(() => sessions.size === 0, 5_000, "idle sessions to close");
+    const third = closeLater(await connectClient("v1", gw.url, gw.key.secret));
+    expect((await third.listTools()).length).toBe(2);
+    expect(t.gateway.deps.events.listenerCount("tools-changed")).toBe(1);
+  });
+});
