@@ -3,8 +3,8 @@
 import type { EngineSpec } from "@gateway/sandbox-core";
 import { type PoolLogger, SandboxPool } from "@gateway/sandbox-core";
 import { bundlePaths } from "./bundles.ts";
+import type { PythonEngineInit } from "./engine-init.ts";
 import { DIST_DIR, PYODIDE_DIR } from "./paths.ts";
-import type { PythonEngineInit } from "./worker/engine.ts";
 
 export interface PythonRunnerOptions {
   /** The snapshot file (see `ensureSnapshot`). */

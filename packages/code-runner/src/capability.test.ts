@@ -1,3 +1,5 @@
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { Capability, CapabilityLogger, ToolContext } from "@gateway/capability";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
@@ -119,5 +121,57 @@ describe("run_javascript", () => {
     const tool = capability.tools[0]!;
     expect(tool.inputSchema.safeParse({ code: 42 }).success).toBe(false);
     expect(tool.inputSchema.safeParse({}).success).toBe(false);
+  });
+});
+
+describe("run_python", () => {
+  let capability: Capability;
+  beforeAll(async () => {
+    capability = createCodeRunnerCapability({ maxLimits, workers: 1, warmPython: true });
+    // The snapshot cache the code-runner-python tests share: built once per machine and release.
+    await capability.start?.({ logger: silent, dataDir: join(tmpdir(), "gateway-code-runner-python-test") });
+  }, 180_000);
+  afterAll(async () => {
+    await capability.dispose?.();
+  });
+
+  const tool = () => capability.tools.find((t) => t.name === "run_python")!;
+  const call = (input: unknown, settings: object = {}) =>
+    tool().handler(tool().inputSchema.parse(input), {
+      signal: new AbortController().signal,
+      settings: capability.settingsSchema.parse(settings),
+      gatewayId: "g1",
+      logger: silent,
+    });
+
+  it("is offered only when Python is switched on, with the same schemas and annotations", () => {
+    const settings = capability.settingsSchema.parse({}) as CodeRunnerSettings;
+    expect(tool().isEnabled?.(settings)).toBe(true);
+    expect(tool().isEnabled?.({ ...settings, languages: { ...settings.languages, python: false } })).toBe(
+      false,
+    );
+    const javascript = capability.tools.find((t) => t.name === "run_javascript")!;
+    expect(tool().annotations).toEqual(javascript.annotations);
+    expect(tool().outputSchema).toBe(javascript.outputSchema);
+    expect(tool().inputSchema).toBe(javascript.inputSchema);
+  });
+
+  it("returns the result as structured content and a short text", async () => {
+    const result = await call({ code: "print('hi')\ninput['n'] * 2", input: { n: 21 } });
+    expect(result.isError).toBe(false);
+    expect(result.structuredContent).toMatchObject({ status: "ok", result: 42, stdout: "hi\n" });
+    expect(result.content[0]?.text).toBe("status: ok\nresult: 42\nstdout:\nhi");
+    expect(tool().outputSchema.safeParse(result.structuredContent).success).toBe(true);
+  });
+
+  it("marks a code error as a tool error with the innermost line of the user's code", async () => {
+    const result = await call({ code: "def f():\n    return 1 / 0\nf()" });
+    expect(result.isError).toBe(true);
+    expect(result.content[0]?.text).toContain("error: ZeroDivisionError: division by zero (line 2)");
+  });
+
+  it("applies the gateway's limits", async () => {
+    const result = await call({ code: "while True:\n    pass" }, { limits: { cpuMs: 50 } });
+    expect(result.structuredContent).toMatchObject({ status: "cpu_limit" });
   });
 });

@@ -1,6 +1,7 @@
 import { type Capability, defineCapability, defineTool } from "@gateway/capability";
 import { createJavaScriptRunner } from "@gateway/code-runner-js";
-import type { PoolLogger, Runner } from "@gateway/sandbox-core";
+import { startPythonRunner } from "@gateway/code-runner-python";
+import { type ExecutionResult, type PoolLogger, type Runner, SandboxErrorType } from "@gateway/sandbox-core";
 import { z } from "zod";
 import { executionResultSchema, summarize } from "./result.ts";
 import { type CodeRunnerSettings, codeRunnerSettingsSchema, type MaxLimits, toLimits } from "./settings.ts";
@@ -14,6 +15,11 @@ export interface CodeRunnerOptions {
   queue?: number;
   /** Sandbox processes per language. Default 1. */
   processes?: number;
+  /**
+   * Start the Python pool (and build its snapshot on first boot) in `start()`. Default false: it
+   * starts on the first `run_python` call, which then waits for it (seconds; longer on first boot).
+   */
+  warmPython?: boolean;
 }
 
 const codeInput = z.object({
@@ -47,6 +53,20 @@ export function createCodeRunnerCapability(options: CodeRunnerOptions): Capabili
     return javascript;
   };
 
+  let dataDir: string | undefined;
+  let python: Promise<Runner> | undefined;
+  const pythonRunner = () => {
+    if (!dataDir) return Promise.reject(new Error("[code-runner] the capability was not started"));
+    python ??= startPythonRunner({
+      dataDir,
+      ...(pool.workers ? { workers: pool.workers } : {}),
+      ...(pool.queue === undefined ? {} : { queue: pool.queue }),
+      ...(pool.processes ? { processes: pool.processes } : {}),
+      ...(logger ? { logger } : {}),
+    });
+    return python;
+  };
+
   const runJavaScript = defineTool<CodeRunnerSettings, typeof codeInput, typeof executionResultSchema>({
     name: "run_javascript",
     title: "Run JavaScript",
@@ -77,22 +97,85 @@ export function createCodeRunnerCapability(options: CodeRunnerOptions): Capabili
     },
   });
 
+  const runPython = defineTool<CodeRunnerSettings, typeof codeInput, typeof executionResultSchema>({
+    name: "run_python",
+    title: "Run Python",
+    description: [
+      "Runs Python 3.14 (Pyodide) in a fresh, isolated WebAssembly sandbox and returns the value of the last",
+      "expression. Top-level await works (asyncio); print goes to stdout, sys.stderr to stderr; `input` holds the",
+      "input value. The standard library is available (json, re, math, datetime, statistics, decimal, csv, sqlite3…);",
+      "no network, subprocesses, host files or third-party packages. Each run starts from a clean interpreter and",
+      "is limited in memory, CPU time, wall time, code size and output.",
+    ].join(" "),
+    inputSchema: codeInput,
+    outputSchema: executionResultSchema,
+    annotations: ANNOTATIONS,
+    isEnabled: (settings) => settings.languages.python,
+    async handler(input, ctx) {
+      const submitted = performance.now();
+      let result: ExecutionResult;
+      try {
+        const runner = await pythonRunner();
+        result = await runner.execute(
+          {
+            code: input.code,
+            limits: toLimits(ctx.settings.limits),
+            ...(input.input === undefined ? {} : { input: input.input }),
+          },
+          ctx.signal,
+        );
+      } catch (error) {
+        ctx.logger.error({ err: error }, "the Python runner could not start");
+        result = unavailable(performance.now() - submitted);
+      }
+      return {
+        content: [{ type: "text", text: summarize(result, "<code>", pythonLine) }],
+        structuredContent: result,
+        isError: result.status !== "ok",
+      };
+    },
+  });
+
   return defineCapability({
     id: "code-runner",
     name: "Code Runner",
     description:
-      "Lets agents run JavaScript in fresh WebAssembly sandboxes with memory, CPU, time and output limits.",
+      "Lets agents run JavaScript and Python in fresh WebAssembly sandboxes with memory, CPU, time and output limits.",
     settingsSchema,
-    tools: [runJavaScript],
+    tools: [runJavaScript, runPython],
     async start(ctx) {
       logger = ctx.logger;
+      dataDir = ctx.dataDir;
       const runner = javascriptRunner();
       if ("start" in runner && typeof runner.start === "function") await runner.start();
+      if (options.warmPython) await pythonRunner();
     },
     async dispose() {
       const runner = javascript;
       javascript = undefined;
       await runner?.dispose();
+      const starting = python;
+      python = undefined;
+      await (await starting?.catch(() => undefined))?.dispose();
     },
   });
+}
+
+/** The innermost line of the user's code in a Python traceback. */
+function pythonLine(stack: string): string | undefined {
+  return [...stack.matchAll(/File "<code>", line (\d+)/g)].at(-1)?.[1];
+}
+
+function unavailable(wallMs: number): ExecutionResult {
+  return {
+    status: "rejected",
+    stdout: "",
+    stderr: "",
+    truncated: false,
+    error: {
+      type: SandboxErrorType.unavailable,
+      message: "The Python sandbox is not available. Retry later.",
+    },
+    metrics: { queueMs: wallMs, instantiationMs: 0, cpuMs: 0, wallMs },
+  };
 }

@@ -25,14 +25,20 @@ export const executionResultSchema = z.object({
 const MAX_TEXT = 4_000;
 
 /** A short text an LLM reads easily: status, result, output, and the error with its line. */
-export function summarize(result: ExecutionResult, file: string): string {
+export function summarize(
+  result: ExecutionResult,
+  file: string,
+  /** Finds the user's line in an error's stack; default: the first `<file>:<line>`. */
+  lineOf: (stack: string) => string | undefined = (stack) =>
+    new RegExp(`${file.replace(".", "\\.")}:(\\d+)`).exec(stack)?.[1],
+): string {
   const lines = [`status: ${result.status}`];
   if (result.result !== undefined) lines.push(`result: ${clip(JSON.stringify(result.result))}`);
   if (result.stdout) lines.push(`stdout:\n${clip(result.stdout.trimEnd())}`);
   if (result.stderr) lines.push(`stderr:\n${clip(result.stderr.trimEnd())}`);
   if (result.truncated) lines.push("(output truncated at the output limit)");
   if (result.error) {
-    const line = new RegExp(`${file.replace(".", "\\.")}:(\\d+)`).exec(result.error.stack ?? "")?.[1];
+    const line = lineOf(result.error.stack ?? "");
     lines.push(`error: ${result.error.type}: ${result.error.message}${line ? ` (line ${line})` : ""}`);
   }
   return lines.join("\n");

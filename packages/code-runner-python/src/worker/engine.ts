@@ -6,19 +6,10 @@ import { readFileSync } from "node:fs";
 import type { EngineEnvironment, ExecutionRequest, JsonValue } from "@gateway/sandbox-core";
 import type { Engine, EngineOutcome, ExecutionControl } from "@gateway/sandbox-core/worker";
 import { loadPyodide, type PyodideAPI } from "pyodide";
+import type { PythonEngineInit } from "../engine-init.ts";
 import { PristineImage } from "./image.ts";
 import { JsStateRecord } from "./js-state.ts";
 import { installPatches } from "./patches.ts";
-
-/** What the pool hands each worker (structured-cloneable). */
-export interface PythonEngineInit {
-  /** Pyodide's package folder, with a trailing slash. */
-  indexURL: string;
-  /** The memory snapshot file made by `ensureSnapshot`. */
-  snapshotPath: string;
-  /** Executions a worker serves before it is replaced anyway. */
-  maxExecutions: number;
-}
 
 /** The decoded JSON the Python runner returns. */
 interface RunnerOutcome {

@@ -1,0 +1,9 @@
+/** What the pool hands each Python worker (structured-cloneable). */
+export interface PythonEngineInit {
+  /** Pyodide's package folder, with a trailing slash. */
+  indexURL: string;
+  /** The memory snapshot file made by `ensureSnapshot`. */
+  snapshotPath: string;
+  /** Executions a worker serves before it is replaced anyway. */
+  maxExecutions: number;
+}
