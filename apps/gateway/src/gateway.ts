@@ -89,6 +89,44 @@ export async function startGateway(options: {
   }
 }
 
+/**
+ * SIGTERM or SIGINT stop the gateway (see `close()`), then `exit(0)`, or `exit(1)` if stopping
+ * failed; a second signal exits at once with 1. Returns a function that removes the handlers.
+ */
+export function stopOnSignals(
+  gateway: Pick<RunningGateway, "close">,
+  logger: Logger,
+  options: { signals?: Pick<NodeJS.EventEmitter, "on" | "off">; exit?: (code: number) => void } = {},
+): () => void {
+  const signals = options.signals ?? process;
+  const exit = options.exit ?? ((code: number) => process.exit(code));
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      logger.warn({ signal }, "second signal: exiting now");
+      exit(1);
+      return;
+    }
+    stopping = true;
+    logger.info({ signal }, "signal received");
+    gateway.close().then(
+      () => exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, "shutdown failed");
+        exit(1);
+      },
+    );
+  };
+  const onTerm = () => stop("SIGTERM");
+  const onInt = () => stop("SIGINT");
+  signals.on("SIGTERM", onTerm);
+  signals.on("SIGINT", onInt);
+  return () => {
+    signals.off("SIGTERM", onTerm);
+    signals.off("SIGINT", onInt);
+  };
+}
+
 function listen(fetch: (request: Request) => Response | Promise<Response>, hostname: string, port: number) {
   return new Promise<ServerType>((resolve, reject) => {
     const server = serve({ fetch, hostname, port }, () => resolve(server));

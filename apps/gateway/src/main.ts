@@ -2,7 +2,7 @@ import { openDatabase } from "@gateway/db";
 import { resetAdminToken } from "./admin-token.ts";
 import { builtinCapabilities } from "./capabilities/builtin.ts";
 import { ConfigError, parseEnv } from "./env.ts";
-import { startGateway } from "./gateway.ts";
+import { startGateway, stopOnSignals } from "./gateway.ts";
 import { createLogger } from "./logger.ts";
 
 /** Command-line entry: `pnpm start`. Configuration comes from the environment (see README). */
@@ -44,24 +44,7 @@ async function main(): Promise<void> {
     );
   }
 
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) {
-      logger.warn({ signal }, "second signal: exiting now");
-      process.exit(1);
-    }
-    stopping = true;
-    logger.info({ signal }, "signal received");
-    gateway.close().then(
-      () => process.exit(0),
-      (error) => {
-        logger.error({ err: error }, "shutdown failed");
-        process.exit(1);
-      },
-    );
-  };
-  process.on("SIGTERM", () => stop("SIGTERM"));
-  process.on("SIGINT", () => stop("SIGINT"));
+  stopOnSignals(gateway, logger);
 }
 
 main().catch((error) => {

@@ -1,6 +1,8 @@
+import { EventEmitter } from "node:events";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { addKey, revokeKey } from "../admin/service.ts";
+import { stopOnSignals } from "../gateway.ts";
 import { mcpEndpointFor } from "../mcp/endpoint.ts";
 import { tempDir } from "../testing/deps.ts";
 import { connectClient, type TestClient } from "./clients.ts";
@@ -78,6 +80,34 @@ describe("shutdown", () => {
     expect(results.map((result) => result.structuredContent)).toEqual([{ aborted: true }, { aborted: true }]);
     expect(t.echo.disposed).toBe(1);
     expect(t.logs.entries().map((entry) => entry.msg)).toContain("shutdown timeout: aborting tool calls");
+  });
+});
+
+describe("signals", () => {
+  it("stops on SIGTERM after the running call, exits 0, and exits 1 at once on a second signal", async () => {
+    const t = await gatewayFor();
+    const gw = createTenant(t.gateway, "signalled");
+    const client = closeLater(await connectClient("v1", gw.url, gw.key.secret));
+    const call = client.callTool("wait", { id: "signalled", ms: 300 });
+    await until(() => mcpEndpointFor(t.gateway.deps).calls.running === 1, 5_000, "the call to start");
+
+    const signals = new EventEmitter();
+    const exits: number[] = [];
+    const remove = stopOnSignals(t.gateway, t.gateway.deps.logger, {
+      signals,
+      exit: (code) => exits.push(code),
+    });
+    signals.emit("SIGTERM");
+    expect(exits).toEqual([]);
+    expect((await call).structuredContent).toEqual({ aborted: false });
+    await until(() => exits.length === 1, 5_000, "exit");
+    expect(exits).toEqual([0]);
+    expect(t.echo.disposed).toBe(1);
+
+    signals.emit("SIGINT");
+    expect(exits).toEqual([0, 1]);
+    remove();
+    expect(signals.listenerCount("SIGTERM") + signals.listenerCount("SIGINT")).toBe(0);
   });
 });
 
