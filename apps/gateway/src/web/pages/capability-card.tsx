@@ -30,6 +30,7 @@ function describedBy(...ids: (string | false | undefined)[]) {
   return list || undefined;
 }
 
+/** "max 512 · default 128": the server's maximum and the default, under the field. */
 function numberHint(field: Extract<SettingsField, { kind: "number" }>) {
   const parts: string[] = [];
   if (field.maximum !== undefined) parts.push(`max ${format(field.maximum)}`);
@@ -103,8 +104,8 @@ function Field(props: {
           />
           <FieldError id={`${id}-error`} message={error} />
           <p class="hint" id={hintId}>
-            {field.description ? <span>{field.description}</span> : null}
             {hint ? <span class="limit">{hint}</span> : null}
+            {field.description ? <span>{field.description}</span> : null}
           </p>
         </div>
       );
