@@ -4,6 +4,7 @@ import type { Context } from "hono";
 import type { AppEnv } from "../app.ts";
 import type { AppDeps } from "../deps.ts";
 import { authenticate } from "./auth.ts";
+import { InFlight } from "./in-flight.ts";
 import { LegacySessions, type SessionOwner } from "./legacy-sessions.ts";
 import { ModernHandlers } from "./modern.ts";
 import { mcpRequestContext } from "./request-context.ts";
@@ -14,7 +15,6 @@ import {
   unauthorized,
   unsupportedMediaType,
 } from "./responses.ts";
-import { ToolCalls } from "./tool-calls.ts";
 import { createToolServer } from "./tool-server.ts";
 
 export interface McpEndpointOptions {
@@ -43,7 +43,10 @@ export const defaultMcpEndpointOptions: McpEndpointOptions = {
  * happen at shutdown.
  */
 export class McpEndpoint {
-  readonly calls = new ToolCalls();
+  /** Tool calls running. */
+  readonly calls = new InFlight();
+  /** Requests accepted and being handed to the SDK (a tool call may be about to start). */
+  readonly #requests = new InFlight();
   readonly sessions: LegacySessions;
   readonly modern: ModernHandlers;
   readonly options: McpEndpointOptions;
@@ -110,7 +113,9 @@ export class McpEndpoint {
     // The body is passed parsed; the SDK reads only the method, URL, headers and signal.
     const request = new Request(raw.url, { method: raw.method, headers: raw.headers, signal: raw.signal });
     const context = { requestId: c.get("requestId"), connection: raw.signal };
-    return mcpRequestContext.run(context, () => this.#dispatch(request, parsedBody, owner));
+    return this.#requests.track(() =>
+      mcpRequestContext.run(context, () => this.#dispatch(request, parsedBody, owner)),
+    );
   }
 
   /**
@@ -124,9 +129,14 @@ export class McpEndpoint {
     this.modern.endStreamsWhere(() => true);
   }
 
-  /** Resolves true once no tool call runs, false if `timeoutMs` passes first. */
-  waitForToolCalls(timeoutMs: number): Promise<boolean> {
-    return this.calls.waitIdle(timeoutMs);
+  /**
+   * Resolves true once no tool call runs (nor any request accepted before shutdown is still
+   * on its way to one), false if `timeoutMs` passes first.
+   */
+  async waitForToolCalls(timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    if (!(await this.#requests.waitIdle(timeoutMs))) return false;
+    return this.calls.waitIdle(Math.max(0, deadline - Date.now()));
   }
 
   /** Closes every session and handler and stops listening to admin events. Idempotent. */

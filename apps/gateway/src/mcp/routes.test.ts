@@ -59,6 +59,16 @@ describe("MCP route", () => {
     expect(await listed.text()).toContain('"name":"echo"');
   });
 
+  it("serves a 2025-06-18 client in that version", async () => {
+    const { post } = setup();
+    const opened = await post({
+      ...initialize,
+      params: { ...initialize.params, protocolVersion: "2025-06-18" },
+    });
+    expect(opened.status).toBe(200);
+    expect(await opened.text()).toContain('"protocolVersion":"2025-06-18"');
+  });
+
   it("does not let another key use a session, and answers as for an unknown session", async () => {
     const { test, gateway, post } = setup();
     const sessionId = (await post(initialize)).headers.get("mcp-session-id")!;

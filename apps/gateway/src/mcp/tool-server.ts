@@ -10,15 +10,15 @@ import {
 import { z } from "zod";
 import type { ActiveTool } from "../capabilities/registry.ts";
 import type { AppDeps } from "../deps.ts";
+import type { InFlight } from "./in-flight.ts";
 import { mcpRequestContext } from "./request-context.ts";
-import type { ToolCalls } from "./tool-calls.ts";
 
 /** How the gateway introduces itself to MCP clients. */
 export const SERVER_INFO = { name: "mcp-gateway", version: "0.1.0" } as const;
 
 export interface ToolServerDeps {
   deps: Pick<AppDeps, "db" | "registry" | "logger" | "shutdownSignal">;
-  calls: ToolCalls;
+  calls: InFlight;
 }
 
 /**

@@ -1,7 +1,8 @@
 /**
- * Counts the tool calls that are running, so shutdown can wait for them to finish.
+ * Counts work in flight (tool calls, requests being handed to the SDK), so shutdown can wait
+ * for it to finish.
  */
-export class ToolCalls {
+export class InFlight {
   #running = 0;
   #waiters = new Set<() => void>();
 
@@ -9,7 +10,7 @@ export class ToolCalls {
     return this.#running;
   }
 
-  /** Runs `call` and counts it as in flight until it settles. */
+  /** Runs `call` and counts it until it settles. */
   async track<T>(call: () => Promise<T>): Promise<T> {
     this.#running++;
     try {
@@ -20,7 +21,7 @@ export class ToolCalls {
     }
   }
 
-  /** Resolves true once no call is running, or false when `timeoutMs` passes first. */
+  /** Resolves true once nothing is running, or false when `timeoutMs` passes first. */
   waitIdle(timeoutMs: number): Promise<boolean> {
     if (this.#running === 0) return Promise.resolve(true);
     return new Promise((resolve) => {
