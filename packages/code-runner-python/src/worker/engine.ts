@@ -182,7 +182,7 @@ export async function createPythonEngine(init: PythonEngineInit, env: EngineEnvi
   const prepare = async () => {
     if (dirty) {
       // Let anything the guest queued as a microtask run now, against the state that is about to go.
-      await new Promise<void>((resolve) => patches.realSetTimeout(resolve, 0));
+      await new Promise<void>((resolve) => patches.realSetImmediate(resolve));
       patches.timers.clearAll();
       image.restore();
       const problems = image.verify();

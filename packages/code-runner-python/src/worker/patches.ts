@@ -38,6 +38,7 @@ export interface Patches {
   /** The timer functions as they were, for the engine's own use. */
   realSetTimeout: typeof setTimeout;
   realClearTimeout: typeof clearTimeout;
+  realSetImmediate: typeof setImmediate;
 }
 
 const PAGE = 65_536;
@@ -87,7 +88,8 @@ export function installPatches(): Patches {
 
   const realSetTimeout = globalThis.setTimeout;
   const realClearTimeout = globalThis.clearTimeout;
-  return { memory, timers: trackTimers(), captured, realSetTimeout, realClearTimeout };
+  const realSetImmediate = globalThis.setImmediate;
+  return { memory, timers: trackTimers(), captured, realSetTimeout, realClearTimeout, realSetImmediate };
 }
 
 function trackTimers(): TimerTracker {
