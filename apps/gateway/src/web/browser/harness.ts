@@ -71,14 +71,32 @@ export async function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args: ["--no-sandbox"] });
 }
 
-export async function newPage(browser: Browser): Promise<{ context: BrowserContext; page: Page }> {
+/**
+ * A fresh browser context and page. `problems` collects what the page reported as wrong: script
+ * errors, console errors (Chromium logs Content-Security-Policy violations there) and failed loads.
+ */
+export async function newPage(
+  browser: Browser,
+): Promise<{ context: BrowserContext; page: Page; problems: string[] }> {
   const context = await browser.newContext({
     viewport: viewports.desktop,
     locale: "en-US",
     timezoneId: "UTC",
   });
   context.setDefaultTimeout(10_000);
-  return { context, page: await context.newPage() };
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on("pageerror", (error) => problems.push(`script error: ${error.message}`));
+  page.on("console", (message) => {
+    // A refused form answers 4xx on purpose; Chromium logs that as a failed resource.
+    if (message.type() === "error" && !/status of 4\d\d/.test(message.text())) {
+      problems.push(`console: ${message.text()}`);
+    }
+  });
+  page.on("requestfailed", (request) =>
+    problems.push(`failed: ${request.url()} ${request.failure()?.errorText}`),
+  );
+  return { context, page, problems };
 }
 
 /**

@@ -53,9 +53,10 @@ async function ariaChecked(locator: Locator): Promise<string | null> {
 describe("settings pages in Chromium", { timeout: 60_000 }, () => {
   let context: BrowserContext;
   let page: Page;
+  let problems: string[];
 
   beforeAll(async () => {
-    ({ context, page } = await newPage(browser));
+    ({ context, page, problems } = await newPage(browser));
   });
   afterAll(async () => {
     await context?.close();
@@ -158,11 +159,16 @@ describe("settings pages in Chromium", { timeout: 60_000 }, () => {
     await page.goto(`${server.url}/settings/research`);
     expect(new URL(page.url()).pathname).toBe("/sign-in");
   });
+
+  it("ran without script errors, CSP violations or failed loads", () => {
+    expect(problems).toEqual([]);
+  });
 });
 
 describe("Code Runner on a gateway's settings page", { timeout: 60_000 }, () => {
   let context: BrowserContext;
   let page: Page;
+  let problems: string[];
   let client: Client | undefined;
 
   const codeRunnerCard = () =>
@@ -186,7 +192,7 @@ describe("Code Runner on a gateway's settings page", { timeout: 60_000 }, () => 
           `the catalog has: ${catalog.map((entry) => entry.name).join(", ") || "nothing"}.`,
       );
     }
-    ({ context, page } = await newPage(browser));
+    ({ context, page, problems } = await newPage(browser));
     await signIn(page);
     await createGateway(page, "Agents", "agents");
   });
@@ -270,5 +276,9 @@ describe("Code Runner on a gateway's settings page", { timeout: 60_000 }, () => 
     expect(await ariaChecked(enableSwitch())).toBe(before);
     await page.keyboard.press("Space");
     expect(await ariaChecked(enableSwitch())).toBe(flipped);
+  });
+
+  it("ran without script errors, CSP violations or failed loads", () => {
+    expect(problems).toEqual([]);
   });
 });
