@@ -125,7 +125,7 @@ async function connectV2(url: string, key: string, kind: "v2-legacy" | "v2-moder
     protocolVersion: client.getNegotiatedProtocolVersion(),
     sessionId: transport.sessionId,
     async listTools() {
-      return (await client.listTools(undefined, { cacheMode: "bypass" })).tools as ToolSummary[];
+      return (await client.listTools()).tools as ToolSummary[];
     },
     dropConnections: net.drop,
     async callTool(name, args, options) {

@@ -27,7 +27,11 @@ export interface ToolServerDeps {
  * off takes effect on the very next request, also inside a long-lived session.
  */
 export function createToolServer({ deps, calls }: ToolServerDeps, gatewayId: string): Server {
-  const server = new Server(SERVER_INFO, { capabilities: { tools: { listChanged: true } } });
+  const server = new Server(SERVER_INFO, {
+    capabilities: { tools: { listChanged: true } },
+    // The tool set changes whenever an admin says so, and differs per gateway: never cache it.
+    cacheHints: { "tools/list": { ttlMs: 0, cacheScope: "private" } },
+  });
   const active = () => deps.registry.activeTools(deps.db, gatewayId);
 
   server.setRequestHandler("tools/list", () => ({ tools: active().map(({ tool }) => describeTool(tool)) }));
