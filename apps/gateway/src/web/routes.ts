@@ -132,7 +132,11 @@ export function createWebRoutes(deps: AppDeps) {
   });
 
   const publicBase = (c: Context) => (deps.env.PUBLIC_URL ?? new URL(c.req.url).origin).replace(/\/+$/, "");
-  const flash = (c: Context<WebEnv>, item: Flash) => c.get("session").flashes.push(item);
+  const flash = (c: Context<WebEnv>, item: Flash) => {
+    const { flashes } = c.get("session");
+    flashes.push(item);
+    if (flashes.length > 10) flashes.splice(0, flashes.length - 10);
+  };
 
   // ---------- Sign-in and sign-out ----------
 
@@ -158,6 +162,8 @@ export function createWebRoutes(deps: AppDeps) {
       return c.html(SignInPage({ next, error: "That admin token is not right." }), 401);
     }
     throttle.succeed(address);
+    const previous = getCookie(c, SESSION_COOKIE);
+    if (previous) sessions.destroy(previous);
     const created = sessions.create();
     setSessionCookie(c, deps.env, created, sessions);
     return c.redirect(next, 303);
