@@ -36,11 +36,12 @@ export async function ensureSnapshot(options: EnsureSnapshotOptions): Promise<st
   const path = join(dir, name);
   if (existsSync(path)) return path;
   mkdirSync(dir, { recursive: true });
+  // Snapshots of other releases (or runner sources) are stale. Temporary files are left alone: a
+  // concurrent build (another gateway on the same folder) may own them.
   for (const entry of readdirSync(dir)) {
-    if (entry.endsWith(".snapshot") || entry.endsWith(".snapshot.tmp"))
-      rmSync(join(dir, entry), { force: true });
+    if (entry.endsWith(".snapshot") && entry !== name) rmSync(join(dir, entry), { force: true });
   }
-  const temporary = `${path}.tmp`;
+  const temporary = `${path}.${process.pid}.tmp`;
   await runBuilder(options, temporary, dir);
   if (!existsSync(temporary)) throw new Error("[code-runner-python] the snapshot builder wrote no snapshot");
   renameSync(temporary, path);
