@@ -70,7 +70,9 @@ export class LegacySessions {
   async handle(request: Request, parsedBody: unknown, owner: SessionOwner): Promise<Response> {
     const sessionId = request.headers.get("mcp-session-id");
     if (sessionId === null) {
-      if (request.method === "POST" && isInitializeRequest(parsedBody))
+      // 2025-03-26 clients may send `initialize` as a batch of one.
+      const messages = Array.isArray(parsedBody) ? parsedBody : [parsedBody];
+      if (request.method === "POST" && messages.some(isInitializeRequest))
         return this.#open(request, parsedBody, owner);
       return jsonRpcError(400, -32000, "Bad Request: an Mcp-Session-Id header is required");
     }

@@ -69,6 +69,15 @@ describe("MCP route", () => {
     expect(await opened.text()).toContain('"protocolVersion":"2025-06-18"');
   });
 
+  it("accepts initialize as a batch of one (2025-03-26 clients)", async () => {
+    const { post } = setup();
+    const opened = await post([
+      { ...initialize, params: { ...initialize.params, protocolVersion: "2025-03-26" } },
+    ]);
+    expect(opened.status).toBe(200);
+    expect(opened.headers.get("mcp-session-id")).toBeTruthy();
+  });
+
   it("does not let another key use a session, and answers as for an unknown session", async () => {
     const { test, gateway, post } = setup();
     const sessionId = (await post(initialize)).headers.get("mcp-session-id")!;
