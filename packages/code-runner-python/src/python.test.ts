@@ -90,6 +90,17 @@ describe("the pre-imported standard library", () => {
   it.each(cases)("%s", async (_name, code, expected) => {
     expect(ok(await run(code))).toEqual(expected);
   });
+
+  it.each([
+    [
+      "sqlite3",
+      "import sqlite3\ndb = sqlite3.connect(':memory:')\ndb.execute('create table t(x)')\ndb.executemany('insert into t values (?)', [(1,), (2,)])\ndb.execute('select sum(x) from t').fetchone()[0]",
+      3,
+    ],
+    ["lzma", "import lzma\nlzma.decompress(lzma.compress(b'abc' * 100)) == b'abc' * 100", true],
+  ])("%s (not pre-imported, but present)", async (_name, code, expected) => {
+    expect(ok(await run(code))).toEqual(expected);
+  });
 });
 
 describe("semantics", () => {
