@@ -212,6 +212,7 @@ describe("Code Runner on a gateway's settings page", { timeout: 60_000 }, () => 
     expect(await ariaChecked(enableSwitch())).toBe("true");
     expect(await ariaChecked(languageSwitch("JavaScript"))).toBe("false");
     expect(await save()).toContain("Saved. Code Runner is on.");
+    await screenshots(page, "gateway-settings-saved");
 
     await page.reload();
     expect(await ariaChecked(enableSwitch())).toBe("true");

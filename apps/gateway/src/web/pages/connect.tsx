@@ -39,7 +39,7 @@ export function ConnectSection(props: { slug: string; mcpUrl: string; newKey?: s
       <div class="section-head">
         <h2 id="connect-title">Connect an MCP client</h2>
         <p>
-          Clients authenticate with an agent key sent as <code>Authorization: Bearer …</code>.{" "}
+          Clients authenticate with an agent key sent as <code>{"Authorization: Bearer <key>"}</code>.{" "}
           {props.newKey ? (
             <strong>The snippets below contain the key you just created.</strong>
           ) : (
