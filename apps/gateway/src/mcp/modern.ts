@@ -57,6 +57,7 @@ export class ModernHandlers {
     try {
       const response = await handler.fetch(forwarded, {
         parsedBody,
+        // The key was verified by the route; handlers see its id, never its secret.
         authInfo: {
           token: owner.keyId,
           clientId: owner.keyId,
