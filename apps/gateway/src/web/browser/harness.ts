@@ -140,6 +140,8 @@ export async function screenshots(page: Page, name: string): Promise<void> {
       await page.screenshot({
         path: join(SCREENSHOT_DIR, `${name}-${viewport}-${colorScheme}.png`),
         fullPage: true,
+        // Finish colour transitions started by the scheme switch instead of catching them halfway.
+        animations: "disabled",
       });
     }
   }
