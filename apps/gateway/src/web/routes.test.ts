@@ -179,6 +179,8 @@ describe("pages", () => {
     expect(page).toContain("Saved. Echo is on. Tools offered: echo.");
     expect(page).toMatch(/id="cap-echo-enabled"[^>]*checked=""[^>]*aria-checked="true"/);
     expect(page).toMatch(/id="cap-echo-settings-waitEnabled"[^>]*aria-checked="false"/);
+    const list = await (await app.request("/", { headers: { cookie: auth.cookie } })).text();
+    expect(list).toMatch(/data-label="Capabilities"><span class="chips"><span class="badge[^"]*">Echo</);
 
     const rejected = await post(
       path,
