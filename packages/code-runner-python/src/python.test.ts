@@ -176,6 +176,17 @@ describe("semantics", () => {
     expect(ok(await run("1 + 1"))).toBe(2);
   });
 
+  it("restores a worker whose memory grew within the limit", async () => {
+    for (let i = 0; i < 3; i++) {
+      const grown = await run(
+        "import builtins\nbuiltins.big = bytearray(20 * 1024 * 1024)\nlen(builtins.big)",
+      );
+      expect(ok(grown)).toBe(20 * 1024 * 1024);
+      expect(grown.metrics.peakMemoryBytes).toBeGreaterThan(40 * 1024 * 1024);
+      expect(ok(await run("import builtins\nhasattr(builtins, 'big')"))).toBe(false);
+    }
+  });
+
   it("answers 50 concurrent executions correctly", async () => {
     const results = await Promise.all(
       Array.from({ length: 50 }, (_, i) =>

@@ -26,6 +26,7 @@ interface PyFuture extends PromiseLike<string> {
 }
 
 const HOME = "/home/pyodide";
+const GROWN_MEMORY_RECYCLE_BYTES = 32 * 1024 * 1024;
 
 const WARM_UP = [
   'import sys, asyncio\nprint("warm")\nprint("warm", file=sys.stderr)\nawait asyncio.sleep(0)\n{"a": (1, 2), "b": 2**60}',
@@ -72,7 +73,8 @@ export async function createPythonEngine(init: PythonEngineInit, env: EngineEnvi
   Atomics.store(env.interruptBuffer, 0, 0);
   let dirty = true;
   const api = (pyodide as unknown as { _api: object; _module: object })._api;
-  const module = (pyodide as unknown as { _module: object })._module;
+  const module = (pyodide as unknown as { _module: { _sbrk(increment: number): number } })._module;
+  const sbrk = (increment: number) => module._sbrk(increment) >>> 0;
   let jsState: JsStateRecord | undefined;
   let pyodideState: JsStateRecord | undefined;
   let executions = 0;
@@ -83,7 +85,7 @@ export async function createPythonEngine(init: PythonEngineInit, env: EngineEnvi
     output.reset(request.limits.outputBytes);
     patches.memory.limitBytes = request.limits.memoryBytes;
     patches.memory.refused = false;
-    patches.memory.peakBytes = image.memoryBytes;
+    patches.memory.peakBytes = 0;
     patches.timers.hooks = { before: () => control.guestRunning(), after: () => control.guestWaiting() };
     const seed = crypto.getRandomValues(new Uint32Array(4)).join("");
     const input = JSON.stringify(request.input ?? null);
@@ -164,8 +166,15 @@ export async function createPythonEngine(init: PythonEngineInit, env: EngineEnvi
       stdout: output.stdout,
       stderr: output.stderr,
       truncated: output.truncated,
-      peakMemoryBytes: patches.memory.peakBytes,
-      recycle: partial.recycle === true || limitHit || executions >= init.maxExecutions || jsStateChanged(),
+      // The heap's break marks the most the guest used, unless the run grew memory past it.
+      peakMemoryBytes: Math.max(patches.memory.peakBytes, sbrk(0)),
+      recycle:
+        partial.recycle === true ||
+        limitHit ||
+        executions >= init.maxExecutions ||
+        // Memory never shrinks: past this, restoring (zeroing) the grown part costs more than a new worker.
+        image.liveMemoryBytes > image.memoryBytes + GROWN_MEMORY_RECYCLE_BYTES ||
+        jsStateChanged(),
     };
     if (result !== undefined) outcome.result = result;
     if (status === "output_limit") {
@@ -191,8 +200,9 @@ export async function createPythonEngine(init: PythonEngineInit, env: EngineEnvi
     }
     if (!jsState) {
       jsState = new JsStateRecord();
-      // The module's `_`-prefixed keys are wasm exports and Emscripten internals: presence only.
-      const notExport = (key: string | symbol) => typeof key !== "string" || !key.startsWith("_");
+      // The module's `_`-prefixed keys are wasm exports and Emscripten internals, and its `HEAP*`
+      // views are replaced when memory grows: presence only.
+      const notExport = (key: string | symbol) => typeof key !== "string" || !/^(_|HEAP)/.test(key);
       pyodideState = new JsStateRecord([api, module], false, new Map([[module, notExport]]));
       return;
     }

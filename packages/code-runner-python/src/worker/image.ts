@@ -82,6 +82,11 @@ export class PristineImage {
     return this.#memory.length;
   }
 
+  /** Bytes of linear memory now (it grows, never shrinks). */
+  get liveMemoryBytes(): number {
+    return this.#module.HEAPU8.length;
+  }
+
   /** Puts everything back as it was when the image was taken. */
   restore(): void {
     const heap: Uint8Array = this.#module.HEAPU8;
@@ -95,10 +100,16 @@ export class PristineImage {
       heap.set(this.#memory.subarray(at, end), at);
       if (live.compare(this.#memory, at, end, at, end) !== 0) this.#memoryProblem = "linear memory";
     }
-    if (heap.length > this.#memory.length) heap.fill(0, this.#memory.length);
+    // Above the image (memory never shrinks once grown): zero again what is not zero.
+    for (let at = this.#memory.length; at < heap.length; at += CHUNK) {
+      const chunk = Buffer.from(heap.buffer, heap.byteOffset + at, Math.min(CHUNK, heap.length - at));
+      if (chunk.compare(ZEROS, 0, chunk.length) !== 0) chunk.fill(0);
+    }
     if (this.#stackPointer) this.#stackPointer.value = this.#stackPointerValue;
 
-    for (let i = 0; i < this.#hiwire.length; i++) this.#module.__hiwire_set(i, this.#hiwire[i]);
+    for (let i = 0; i < this.#hiwire.length; i++) {
+      if (this.#readHiwire(i) !== this.#hiwire[i]) this.#module.__hiwire_set(i, this.#hiwire[i]);
+    }
     for (let i = this.#hiwire.length; this.#readHiwire(i) !== NO_ENTRY; i++) {
       if (this.#readHiwire(i) !== undefined) this.#module.__hiwire_set(i, undefined);
     }
@@ -136,8 +147,13 @@ export class PristineImage {
     const heap: Uint8Array = this.#module.HEAPU8;
     if (this.#memoryProblem) problems.push(this.#memoryProblem);
     if (heap.length > this.#memory.length) {
-      const rest = Buffer.from(heap.buffer, heap.byteOffset + this.#memory.length);
-      if (rest.some((byte) => byte !== 0)) problems.push("memory above the image");
+      for (let at = this.#memory.length; at < heap.length; at += CHUNK) {
+        const chunk = Buffer.from(heap.buffer, heap.byteOffset + at, Math.min(CHUNK, heap.length - at));
+        if (chunk.compare(ZEROS, 0, chunk.length) !== 0) {
+          problems.push("memory above the image");
+          break;
+        }
+      }
     }
     if (this.#stackPointer && Number(this.#stackPointer.value) !== this.#stackPointerValue) {
       problems.push("stack pointer");
@@ -302,3 +318,4 @@ export class PristineImage {
 
 const NO_ENTRY = Symbol("no entry");
 const CHUNK = 64 * 1024;
+const ZEROS = Buffer.alloc(CHUNK);
