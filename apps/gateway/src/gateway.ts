@@ -1,3 +1,5 @@
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import type { Socket } from "node:net";
 import { dirname } from "node:path";
 import type { Capability } from "@gateway/capability";
 import { type Database, openDatabase } from "@gateway/db";
@@ -54,6 +56,7 @@ export async function startGateway(options: {
     mcp = endpoint;
     const app = createApp(deps);
     const server = await listen(app.fetch, env.HOST, env.PORT);
+    const connections = trackConnections(server as Server);
     const address = server.address();
     const port = typeof address === "object" && address ? address.port : env.PORT;
     const host = env.HOST.includes(":") ? `[${env.HOST}]` : env.HOST;
@@ -64,7 +67,7 @@ export async function startGateway(options: {
       closing ??= (async () => {
         logger.info("shutting down: no new connections");
         try {
-          await stopServer(server, endpoint, env.SHUTDOWN_TIMEOUT_MS, shutdown, logger);
+          await stopServer(server, connections, endpoint, env.SHUTDOWN_TIMEOUT_MS, shutdown, logger);
           await registry.dispose();
         } finally {
           database.close();
@@ -134,6 +137,33 @@ function listen(fetch: (request: Request) => Response | Promise<Response>, hostn
   });
 }
 
+/**
+ * Which connections have a request in progress. Node's `closeIdleConnections()` skips
+ * connections that never carried a request (HTTP clients open spare ones), which would hold
+ * `server.close()` open until they time out; this closes those too.
+ */
+function trackConnections(server: Server) {
+  const requests = new Map<Socket, number>();
+  server.on("connection", (socket: Socket) => {
+    requests.set(socket, 0);
+    socket.once("close", () => requests.delete(socket));
+  });
+  server.on("request", (request: IncomingMessage, response: ServerResponse) => {
+    const socket = request.socket;
+    requests.set(socket, (requests.get(socket) ?? 0) + 1);
+    response.once("close", () => {
+      const count = requests.get(socket);
+      if (count !== undefined) requests.set(socket, count - 1);
+    });
+  });
+  return {
+    /** Closes every connection without a request in progress. */
+    closeIdle() {
+      for (const [socket, count] of requests) if (count === 0) socket.destroy();
+    },
+  };
+}
+
 /** After the abort, how long tool calls get to notice it and answer. */
 const ABORT_GRACE_MS = 2_000;
 /** How long, at least, the last responses get to reach their clients before connections are cut. */
@@ -150,16 +180,17 @@ const FLUSH_MS = 2_000;
  */
 async function stopServer(
   server: ServerType,
+  connections: ReturnType<typeof trackConnections>,
   mcp: McpEndpoint,
   timeoutMs: number,
   shutdown: AbortController,
   logger: Logger,
 ): Promise<void> {
-  const http = server as unknown as { closeIdleConnections(): void; closeAllConnections(): void };
+  const http = server as Server;
   const deadline = Date.now() + timeoutMs;
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   mcp.beginShutdown();
-  http.closeIdleConnections();
+  connections.closeIdle();
 
   const finished = await mcp.waitForToolCalls(timeoutMs);
   shutdown.abort(new Error("gateway shutting down"));
@@ -173,7 +204,7 @@ async function stopServer(
   await mcp.close();
 
   // Connections that finish their last response become idle; close those as they appear.
-  const sweeper = setInterval(() => http.closeIdleConnections(), 25);
+  const sweeper = setInterval(() => connections.closeIdle(), 25);
   let timer: NodeJS.Timeout | undefined;
   const flushed = await Promise.race([
     closed.then(() => true),
@@ -184,6 +215,7 @@ async function stopServer(
   clearInterval(sweeper);
   clearTimeout(timer);
   if (!flushed) {
+    logger.warn("shutdown: cutting connections still open");
     http.closeAllConnections();
     await closed;
   }

@@ -1,4 +1,5 @@
-import { EventEmitter } from "node:events";
+import { EventEmitter, once } from "node:events";
+import { connect } from "node:net";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { addKey, revokeKey } from "../admin/service.ts";
@@ -60,6 +61,20 @@ describe("shutdown", () => {
     // It no longer listens to admin events.
     expect(t.gateway.deps.events.listenerCount("tools-changed")).toBe(0);
     await expect(rawRequest(gw.url, { body: {} })).rejects.toThrow(/ECONNREFUSED/);
+  });
+
+  it("closes connections that carry no request instead of waiting for them", async () => {
+    const t = await gatewayFor({ env: { SHUTDOWN_TIMEOUT_MS: "60000" } });
+    const { port } = new URL(t.gateway.url);
+    // A connection that never sends a request (HTTP clients keep spare ones like this).
+    const spare = connect(Number(port), "127.0.0.1");
+    await once(spare, "connect");
+    const dropped = once(spare, "close");
+    await t.close();
+    await dropped;
+    expect(t.logs.entries().map((entry) => entry.msg)).not.toContain(
+      "shutdown: cutting connections still open",
+    );
   });
 
   it("aborts tool calls still running after SHUTDOWN_TIMEOUT_MS", async () => {
@@ -137,26 +152,67 @@ describe("restart", () => {
 });
 
 describe("session limits", () => {
-  it("refuses sessions beyond the limit and closes idle ones", async () => {
-    const t = await gatewayFor({ mcp: { maxSessions: 2, sessionIdleTimeoutMs: 300 } });
+  it("replaces the session unused the longest when full, and refuses when all are in use", async () => {
+    const t = await gatewayFor({ mcp: { maxSessions: 2 } });
     const gw = createTenant(t.gateway, "crowded");
+    const other = addKey(t.gateway.deps, gw.id, { name: "second agent" });
     const sessions = mcpEndpointFor(t.gateway.deps).sessions;
+    const inUse = () => sessions.list().filter((s) => s.open > 0).length;
+    // Both sessions hold a GET stream open: they are in use.
     const first = await connectClient("v1", gw.url, gw.key.secret);
-    const second = await connectClient("v2-legacy", gw.url, gw.key.secret);
+    const second = closeLater(await connectClient("v2-legacy", gw.url, other.secret));
+    await until(() => inUse() === 2, 5_000, "GET streams");
     await expect(connectClient("v1", gw.url, gw.key.secret)).rejects.toThrow(/503|too many/i);
     // 2026-07-28 clients need no session and are not limited by it.
     const modern = closeLater(await connectClient("v2-modern", gw.url, gw.key.secret));
     expect((await modern.callTool("echo", { text: "still here" })).isError).toBe(false);
 
-    // An open GET stream keeps a session alive past the idle timeout...
-    await new Promise((resolve) => setTimeout(resolve, 700));
-    expect(sessions.size).toBe(2);
-    // ...once the clients are gone, their sessions expire.
+    // Once the first client is gone its session is unused, and a newcomer replaces it.
     await first.close();
-    await second.close();
-    await until(() => sessions.size === 0, 5_000, "idle sessions to close");
+    await until(() => inUse() === 1, 5_000, "the first GET stream to end");
     const third = closeLater(await connectClient("v1", gw.url, gw.key.secret));
+    expect(
+      sessions
+        .list()
+        .map((s) => s.id)
+        .sort(),
+    ).toEqual([second.sessionId, third.sessionId].sort());
     expect((await third.listTools()).length).toBe(2);
+    expect((await second.listTools()).length).toBe(2);
+  });
+
+  it("limits the sessions of one key without affecting other keys", async () => {
+    const t = await gatewayFor({ mcp: { maxSessionsPerKey: 1 } });
+    const gw = createTenant(t.gateway, "greedy");
+    const other = addKey(t.gateway.deps, gw.id, { name: "polite agent" });
+    const sessions = mcpEndpointFor(t.gateway.deps).sessions;
+    closeLater(await connectClient("v1", gw.url, gw.key.secret));
+    await until(() => sessions.list().some((s) => s.open > 0), 5_000, "GET stream");
+    await expect(connectClient("v1", gw.url, gw.key.secret)).rejects.toThrow(/503|too many/i);
+    const polite = closeLater(await connectClient("v1", gw.url, other.secret));
+    expect((await polite.listTools()).length).toBe(2);
+  });
+
+  it("closes sessions that stay unused past the idle timeout, and keeps no listeners", async () => {
+    const s0 = Date.now();
+    const t = await gatewayFor({ mcp: { sessionIdleTimeoutMs: 300 } });
+    console.log("started after", Date.now() - s0);
+    const gw = createTenant(t.gateway, "sleepy");
+    const sessions = mcpEndpointFor(t.gateway.deps).sessions;
+    const client = await connectClient("v1", gw.url, gw.key.secret);
+    console.log("connected after", Date.now() - s0);
+    // An open GET stream keeps the session alive past the idle timeout...
+    await until(() => sessions.list().some((s) => s.open > 0), 5_000, "GET stream");
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    expect(sessions.size).toBe(1);
+    // ...once the client is gone, the session expires.
+    const t0 = Date.now();
+    await client.close();
+    await until(() => sessions.list().every((s) => s.open === 0), 5_000, "x");
+    console.log("unused after", Date.now() - t0);
+    await until(() => sessions.size === 0, 5_000, "the idle session to close");
+    console.log("closed after", Date.now() - t0);
     expect(t.gateway.deps.events.listenerCount("tools-changed")).toBe(1);
+    expect(t.gateway.deps.events.listenerCount("access-changed")).toBe(1);
   });
 });

@@ -18,8 +18,10 @@ import {
 import { createToolServer } from "./tool-server.ts";
 
 export interface McpEndpointOptions {
-  /** Open 2025-era sessions at most, over all gateways. */
+  /** Open 2025-era sessions at most, over all gateways (unused ones are replaced first). */
   maxSessions: number;
+  /** Open 2025-era sessions per agent key at most. */
+  maxSessionsPerKey: number;
   /** A session without requests or open stream for this long is closed. */
   sessionIdleTimeoutMs: number;
   /** Open 2026-era `subscriptions/listen` streams per gateway at most. */
@@ -32,6 +34,7 @@ export interface McpEndpointOptions {
 
 export const defaultMcpEndpointOptions: McpEndpointOptions = {
   maxSessions: 1_000,
+  maxSessionsPerKey: 32,
   sessionIdleTimeoutMs: 30 * 60_000,
   maxListenStreams: 256,
   maxRequestBytes: 4 * 1024 * 1024,
@@ -75,6 +78,7 @@ export class McpEndpoint {
       createServer,
       {
         maxSessions: this.options.maxSessions,
+        maxSessionsPerKey: this.options.maxSessionsPerKey,
         idleTimeoutMs: this.options.sessionIdleTimeoutMs,
         ...(keepAliveMs !== undefined ? { keepAliveMs } : {}),
       },

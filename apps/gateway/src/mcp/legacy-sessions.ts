@@ -15,8 +15,13 @@ export interface SessionOwner {
 }
 
 export interface LegacySessionOptions {
-  /** Open sessions at most; an `initialize` beyond it is refused with 503. */
+  /**
+   * Open sessions at most. When full, a new session replaces the one unused the longest (no
+   * request running, no open stream); when every session is in use, it is refused with 503.
+   */
   maxSessions: number;
+  /** Open sessions per agent key at most, with the same rule within the key's sessions. */
+  maxSessionsPerKey: number;
   /** A session with no request and no open stream for this long is closed. */
   idleTimeoutMs: number;
   /** SSE keep-alive comment interval (the SDK's default when unset). */
@@ -120,12 +125,12 @@ export class LegacySessions {
   }
 
   async #open(request: Request, parsedBody: unknown, owner: SessionOwner): Promise<Response> {
-    if (this.#sessions.size + this.#opening >= this.options.maxSessions) this.sweep();
-    if (this.#sessions.size + this.#opening >= this.options.maxSessions) {
-      this.logger.warn(
-        { gatewayId: owner.gatewayId, max: this.options.maxSessions },
-        "MCP session limit reached",
-      );
+    const own = [...this.#sessions.values()].filter((session) => session.keyId === owner.keyId);
+    const room =
+      this.#makeRoom(own, this.options.maxSessionsPerKey, "per-key session limit") &&
+      this.#makeRoom([...this.#sessions.values()], this.options.maxSessions - this.#opening, "session limit");
+    if (!room) {
+      this.logger.warn({ gatewayId: owner.gatewayId, keyId: owner.keyId }, "MCP session limit reached");
       return tooManySessions();
     }
     this.#opening++;
@@ -162,6 +167,23 @@ export class LegacySessions {
     } finally {
       this.#opening--;
     }
+  }
+
+  /**
+   * Gets `sessions` below `max` by closing the ones unused the longest; false if too many of
+   * them are in use.
+   */
+  #makeRoom(sessions: Session[], max: number, reason: string): boolean {
+    const unused = sessions
+      .filter((session) => session.open === 0)
+      .sort((a, b) => a.lastActive - b.lastActive);
+    let excess = sessions.length - max + 1;
+    if (excess > unused.length) return false;
+    for (const session of unused) {
+      if (excess-- <= 0) break;
+      void this.#close(session, `replaced (${reason})`);
+    }
+    return true;
   }
 
   async #serve(session: Session, request: Request, parsedBody: unknown): Promise<Response> {
