@@ -69,6 +69,8 @@ describe("the JavaScript bridge is gone", () => {
         "from pyodide.ffi import to_js",
         "type(to_js({})).__name__",
       ].join("\n"),
+      // Importing Pyodide's package from the zip is slow on a busy machine.
+      { limits: { cpuMs: 5_000 } },
     );
     // Pyodide's Python package imports, but without _pyodide_core it is its documentation stub.
     if (result.status === "ok") expect(result.result).toBe("dict");

@@ -16,6 +16,8 @@ interface RunnerOutcome {
   result?: JsonValue;
   error?: { type: string; message: string; stack?: string };
   memoryError?: boolean;
+  /** Set by the engine (not the guest) when the wall deadline passed while the guest waited. */
+  wallLimit?: boolean;
 }
 
 type PyCallable = (...args: unknown[]) => unknown;
@@ -118,6 +120,13 @@ export async function createPythonEngine(init: PythonEngineInit, env: EngineEnvi
     }
 
     const parsed = JSON.parse(raw) as RunnerOutcome;
+    if (parsed.wallLimit) {
+      // The engine's own wall timer may fire before the host's deadline check does.
+      return finish(control, {
+        status: "timeout",
+        error: { type: "WallTimeExceeded", message: "Wall time limit exceeded" },
+      });
+    }
     if (parsed.error) {
       const memory = parsed.memoryError || (patches.memory.refused && parsed.error.type === "MemoryError");
       return finish(control, {
@@ -230,12 +239,11 @@ async function untilSettled(
   let timer: ReturnType<typeof setTimeout> | undefined;
   let onAbort: (() => void) | undefined;
   const stopped = new Promise<string>((resolve) => {
-    const stop = (message: string) =>
-      resolve(JSON.stringify({ error: { type: "KeyboardInterrupt", message } }));
-    onAbort = () => stop("stopped by the sandbox");
+    // Stopped by the host: an error that the worker runtime turns into the host's stop reason.
+    onAbort = () => resolve(JSON.stringify({ error: { type: "KeyboardInterrupt", message: "stopped" } }));
     control.signal.addEventListener("abort", onAbort, { once: true });
     timer = setTimer(
-      () => stop("wall-clock limit reached"),
+      () => resolve(JSON.stringify({ wallLimit: true })),
       Math.max(0, control.wallDeadline - performance.now()),
     );
   });
