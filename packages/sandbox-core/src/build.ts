@@ -1,8 +1,8 @@
-/** `pnpm build`: bundles the sandbox host process script into `dist/host.mjs`. */
+/** `pnpm build`: bundles the sandbox host process script and the test engine into `dist/`. */
 import { fileURLToPath } from "node:url";
 import { bundleSandboxScript } from "./bundle.ts";
 
-await bundleSandboxScript(
-  fileURLToPath(new URL("./host/main.ts", import.meta.url)),
-  fileURLToPath(new URL("../dist/host.mjs", import.meta.url)),
-);
+const path = (relative: string) => fileURLToPath(new URL(relative, import.meta.url));
+
+await bundleSandboxScript(path("./host/main.ts"), path("../dist/host.mjs"));
+await bundleSandboxScript(path("./testing/test-engine.ts"), path("../dist/test-engine.mjs"));

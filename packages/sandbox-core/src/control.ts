@@ -1,27 +1,40 @@
 import { INTERRUPT_SIGNAL, type StopReason } from "./engine.ts";
+import { readThreadCpu } from "./thread-cpu.ts";
 
 /**
  * The shared control block of one worker: a small `SharedArrayBuffer` both the sandbox host's main
- * thread and the worker see.
+ * thread and the worker see. One block per worker thread, for its whole life.
  *
- * | bytes | type    | written by | meaning                                             |
- * |-------|---------|------------|-----------------------------------------------------|
- * | 0–3   | int32   | host       | interrupt word (Pyodide's interrupt buffer)         |
- * | 4–7   | int32   | host       | stop reason code (0 none, see `REASONS`)            |
- * | 8–11  | int32   | worker     | guest state: 0 idle, 1 running, 2 waiting           |
- * | 16–23 | float64 | worker     | guest CPU ms accumulated before the current slice   |
- * | 24–31 | float64 | worker     | epoch ms at which the current running slice began  |
+ * | bytes | type    | written by | meaning                                                    |
+ * |-------|---------|------------|------------------------------------------------------------|
+ * | 0–3   | int32   | host       | interrupt word (Pyodide's interrupt buffer)                |
+ * | 4–7   | int32   | host       | stop reason code (0 none, see `REASONS`)                   |
+ * | 8–11  | int32   | worker     | guest state: 0 idle, 1 running, 2 waiting                  |
+ * | 12–15 | int32   | worker     | the worker's CPU clock file descriptor + 1 (0: none)       |
+ * | 16–19 | int32   | worker     | sequence: odd while the worker rewrites the fields below   |
+ * | 24–31 | float64 | worker     | guest CPU ms accumulated before the current running slice |
+ * | 32–39 | float64 | worker     | epoch ms at which the current running slice began         |
+ * | 40–47 | float64 | worker     | the worker's thread CPU ms when that slice began (or NaN)  |
  *
- * The float fields are read without locking: the host re-reads them every few ms, so a value
- * a moment stale only delays a CPU deadline by that moment.
+ * The worker writes the guest state and the three floats between two increments of the sequence
+ * (a seqlock), and the host retries a read that overlapped a write, so it never adds a slice that
+ * was already accumulated.
  */
 const REASONS: readonly StopReason[] = ["cpu_limit", "timeout", "cancelled"];
 
 const INTERRUPT = 0;
 const REASON = 1;
 const STATE = 2;
-const CPU_ACCUMULATED = 2;
-const RUNNING_SINCE = 3;
+const CLOCK = 3;
+const SEQUENCE = 4;
+const CPU_ACCUMULATED = 3;
+const RUNNING_SINCE = 4;
+const SLICE_CPU_START = 5;
+const BYTES = 48;
+const MAX_STUCK_READS = 10_000;
+
+const scratchFloat = new Float64Array(1);
+const scratchInts = new Int32Array(scratchFloat.buffer);
 
 export const GuestState = { idle: 0, running: 1, waiting: 2 } as const;
 
@@ -36,9 +49,13 @@ export class ControlBlock {
   /** The interrupt word alone, as Pyodide's `setInterruptBuffer` wants it. */
   readonly interruptBuffer: Int32Array;
 
-  constructor(readonly buffer: SharedArrayBuffer = new SharedArrayBuffer(32)) {
-    this.ints = new Int32Array(buffer, 0, 4);
-    this.floats = new Float64Array(buffer, 0, 4);
+  /** The whole block as 32-bit words, for atomic reads of the floats. */
+  readonly #words: Int32Array;
+
+  constructor(readonly buffer: SharedArrayBuffer = new SharedArrayBuffer(BYTES)) {
+    this.#words = new Int32Array(buffer);
+    this.ints = new Int32Array(buffer, 0, 6);
+    this.floats = new Float64Array(buffer, 0, 6);
     this.interruptBuffer = new Int32Array(buffer, 0, 1);
   }
 
@@ -46,9 +63,7 @@ export class ControlBlock {
   reset(): void {
     Atomics.store(this.ints, INTERRUPT, 0);
     Atomics.store(this.ints, REASON, 0);
-    Atomics.store(this.ints, STATE, GuestState.idle);
-    this.floats[CPU_ACCUMULATED] = 0;
-    this.floats[RUNNING_SINCE] = 0;
+    this.#write(GuestState.idle, 0, 0, Number.NaN);
   }
 
   /** Host: asks the guest to stop. The first reason given wins. */
@@ -73,29 +88,85 @@ export class ControlBlock {
     return Atomics.load(this.ints, INTERRUPT) !== 0;
   }
 
-  /** Host: the guest's CPU time as the worker last reported it, up to `now` (epoch ms). */
-  cpuMs(now: number = epochNow()): number {
-    const accumulated = this.floats[CPU_ACCUMULATED]!;
-    if (Atomics.load(this.ints, STATE) !== GuestState.running) return accumulated;
-    return accumulated + Math.max(0, now - this.floats[RUNNING_SINCE]!);
+  /** Worker: publishes its CPU clock (see `thread-cpu.ts`), once. */
+  setClock(fd: number | undefined): void {
+    Atomics.store(this.ints, CLOCK, fd === undefined ? 0 : fd + 1);
   }
 
-  /** Worker: the guest starts a running slice at `since` (epoch ms). */
-  markRunning(accumulatedMs: number, since: number): void {
-    this.floats[CPU_ACCUMULATED] = accumulatedMs;
-    this.floats[RUNNING_SINCE] = since;
-    Atomics.store(this.ints, STATE, GuestState.running);
+  /** The worker's CPU clock descriptor, if it has one. */
+  clock(): number | undefined {
+    const value = Atomics.load(this.ints, CLOCK);
+    return value === 0 ? undefined : value - 1;
+  }
+
+  /**
+   * Host: the guest's CPU time as the worker last reported it, up to `now` (epoch ms). While the
+   * guest runs, the current slice is read from the worker's CPU clock, or taken as wall time when
+   * there is none.
+   */
+  cpuMs(now: number = epochNow()): number {
+    // Retry a read that overlapped a write. A worker terminated in the middle of a write leaves the
+    // sequence odd for good: accept the fields as they are then.
+    let stuck = 0;
+    for (let previous = -1; ; ) {
+      const before = Atomics.load(this.ints, SEQUENCE);
+      const state = Atomics.load(this.ints, STATE);
+      const accumulated = this.#load(CPU_ACCUMULATED);
+      const since = this.#load(RUNNING_SINCE);
+      const sliceStart = this.#load(SLICE_CPU_START);
+      const after = Atomics.load(this.ints, SEQUENCE);
+      if (before !== after || before % 2 === 1) {
+        stuck = after === previous ? stuck + 1 : 0;
+        previous = after;
+        if (stuck < MAX_STUCK_READS) continue;
+      }
+      if (state !== GuestState.running) return accumulated;
+      const clock = this.clock();
+      if (clock !== undefined && !Number.isNaN(sliceStart)) {
+        try {
+          return accumulated + Math.max(0, readThreadCpu(clock) - sliceStart);
+        } catch {
+          // The worker is gone: fall back to wall time.
+        }
+      }
+      return accumulated + Math.max(0, now - since);
+    }
+  }
+
+  /**
+   * Worker: the guest starts a running slice at `since` (epoch ms), when the thread's CPU clock read
+   * `sliceCpuStart` (NaN without a clock).
+   */
+  markRunning(accumulatedMs: number, since: number, sliceCpuStart: number): void {
+    this.#write(GuestState.running, accumulatedMs, since, sliceCpuStart);
   }
 
   /** Worker: the guest stopped running; `accumulatedMs` includes the slice that just ended. */
   markWaiting(accumulatedMs: number): void {
-    this.floats[CPU_ACCUMULATED] = accumulatedMs;
-    Atomics.store(this.ints, STATE, GuestState.waiting);
+    this.#write(GuestState.waiting, accumulatedMs, 0, Number.NaN);
   }
 
   /** Worker: the execution is over. */
   markIdle(accumulatedMs: number): void {
+    this.#write(GuestState.idle, accumulatedMs, 0, Number.NaN);
+  }
+
+  /**
+   * Reads a float through two atomic 32-bit loads: plain loads may be reordered after the
+   * sequence's second read, which would defeat the retry.
+   */
+  #load(index: number): number {
+    scratchInts[0] = Atomics.load(this.#words, index * 2);
+    scratchInts[1] = Atomics.load(this.#words, index * 2 + 1);
+    return scratchFloat[0]!;
+  }
+
+  #write(state: number, accumulatedMs: number, since: number, sliceCpuStart: number): void {
+    Atomics.add(this.ints, SEQUENCE, 1);
     this.floats[CPU_ACCUMULATED] = accumulatedMs;
-    Atomics.store(this.ints, STATE, GuestState.idle);
+    this.floats[RUNNING_SINCE] = since;
+    this.floats[SLICE_CPU_START] = sliceCpuStart;
+    Atomics.store(this.ints, STATE, state);
+    Atomics.add(this.ints, SEQUENCE, 1);
   }
 }

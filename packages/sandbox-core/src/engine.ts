@@ -80,7 +80,10 @@ export interface ExecutionControl {
   guestRunning(): void;
   /** The guest waits (timers, I/O with the host): CPU time does not accrue. */
   guestWaiting(): void;
-  /** Guest CPU time so far, in ms. */
+  /**
+   * Guest CPU time so far, in ms: this thread's CPU time during running slices where the kernel
+   * offers a thread clock (Linux), else their wall time.
+   */
   cpuMs(): number;
   /**
    * Whether the guest must stop now: the host asked (interrupt word or reason set) or the CPU
@@ -121,7 +124,9 @@ export interface Engine {
   /**
    * Gets the next execution ready ahead of demand (e.g. instantiate a fresh WebAssembly instance,
    * restore an image). Called once after the factory and again after each execution that did not
-   * recycle, while the worker is idle. A throw is fatal to the worker.
+   * recycle, right after its result was sent. The next `execute` waits for it: an engine that keeps
+   * several executions ready may return as soon as one is and prepare more in the background.
+   * A throw is fatal to the worker.
    */
   prepare?(): void | Promise<void>;
   /**

@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import type { EngineSpec } from "./engine.ts";
 import type { FromHost, HostResult, ToHost } from "./protocol.ts";
 import { describeStop } from "./stop.ts";
+import { THREAD_CPU_PATH } from "./thread-cpu.ts";
 import {
   type ExecutionRequest,
   type ExecutionResult,
@@ -436,9 +437,12 @@ export class SandboxPool implements Runner {
   }
 }
 
-/** The Node flags of a sandbox process: permission model, only the runtime's files readable. */
+/**
+ * The Node flags of a sandbox process: permission model, only the runtime's files readable (and
+ * each thread's own CPU clock, see `thread-cpu.ts`).
+ */
 export function sandboxExecArgv(engine: EngineSpec): string[] {
-  const readable = [HOST_SCRIPT, engine.workerScript, ...engine.readPaths];
+  const readable = [HOST_SCRIPT, engine.workerScript, ...engine.readPaths, THREAD_CPU_PATH];
   return [
     "--experimental-permission",
     "--allow-worker",

@@ -8,6 +8,7 @@ import { ControlBlock } from "./control.ts";
 import type { Engine, EngineFactory, EngineOutcome, ExecutionControl, StopReason } from "./engine.ts";
 import type { FromWorker, ToWorker, WorkerData } from "./protocol.ts";
 import { describeStop } from "./stop.ts";
+import { openThreadCpu, readThreadCpu } from "./thread-cpu.ts";
 import { SandboxErrorType } from "./types.ts";
 
 export type { Engine, EngineFactory, EngineOutcome, ExecutionControl, StopReason } from "./engine.ts";
@@ -19,6 +20,9 @@ export function serveEngine<Init>(factory: EngineFactory<Init>): void {
   if (!port) throw new Error("[sandbox] serveEngine must run in a worker thread");
   const data = workerData as WorkerData;
   const block = new ControlBlock(data.control);
+  // Guest CPU time is this thread's CPU time; the host reads the same clock (see thread-cpu.ts).
+  const clock = openThreadCpu();
+  block.setClock(clock);
   const send = (message: FromWorker) => port.postMessage(message);
 
   let engine: Engine | undefined;
@@ -40,7 +44,7 @@ export function serveEngine<Init>(factory: EngineFactory<Init>): void {
     const active = engine!;
     const abort = new AbortController();
     current = { id: message.id, abort };
-    const { control, finish } = createExecutionControl(block, message, abort.signal);
+    const { control, finish } = createExecutionControl(block, message, abort.signal, clock);
     let outcome: EngineOutcome;
     try {
       outcome = await active.execute(message.request, control);
@@ -104,13 +108,37 @@ function createExecutionControl(
   block: ControlBlock,
   message: Extract<ToWorker, { type: "run" }>,
   signal: AbortSignal,
+  clock: number | undefined,
 ): { control: ExecutionControl; finish(): { cpuMs: number; startedAt: number | undefined } } {
   const limit = message.request.limits.cpuMs;
   const ints = block.ints;
+  const threadCpu = clock === undefined ? undefined : () => readThreadCpu(clock);
   let accumulated = 0;
+  /** `performance.now()` when the current running slice began; -1 while the guest is not running. */
   let since = -1;
+  /** The thread's CPU clock when the current slice began. */
+  let sliceCpu = Number.NaN;
+  /** Before this `performance.now()` the CPU limit cannot have been reached (CPU time ≤ wall time). */
+  let nextCheck = 0;
   let startedAt: number | undefined;
-  const cpuMs = () => (since >= 0 ? accumulated + (performance.now() - since) : accumulated);
+  const slice = (now: number) => (threadCpu ? threadCpu() - sliceCpu : now - since);
+  const cpuMs = () => (since >= 0 ? accumulated + slice(performance.now()) : accumulated);
+  /** Cheap enough for an interrupt handler: reads the CPU clock only when wall time says it might be due. */
+  const overLimit = () => {
+    if (since < 0) return accumulated > limit;
+    const now = performance.now();
+    if (now < nextCheck) return false;
+    const upperBound = accumulated + (now - since);
+    if (upperBound <= limit) {
+      nextCheck = now + (limit - upperBound);
+      return false;
+    }
+    if (!threadCpu) return true;
+    const used = accumulated + slice(now);
+    if (used > limit) return true;
+    nextCheck = now + (limit - used);
+    return false;
+  };
   const control: ExecutionControl = {
     interruptBuffer: block.interruptBuffer,
     signal,
@@ -122,17 +150,18 @@ function createExecutionControl(
     guestRunning() {
       if (since >= 0) return;
       since = performance.now();
-      block.markRunning(accumulated, performance.timeOrigin + since);
+      sliceCpu = threadCpu ? threadCpu() : Number.NaN;
+      block.markRunning(accumulated, performance.timeOrigin + since, sliceCpu);
     },
     guestWaiting() {
       if (since < 0) return;
-      accumulated += performance.now() - since;
+      accumulated += slice(performance.now());
       since = -1;
       block.markWaiting(accumulated);
     },
     cpuMs,
     shouldStop() {
-      return Atomics.load(ints, 0) !== 0 || Atomics.load(ints, 1) !== 0 || cpuMs() > limit;
+      return Atomics.load(ints, 0) !== 0 || Atomics.load(ints, 1) !== 0 || overLimit();
     },
     stopReason() {
       return block.reason() ?? (cpuMs() > limit ? "cpu_limit" : undefined);

@@ -11,6 +11,7 @@ import { ControlBlock, epochNow } from "../control.ts";
 import type { EngineOutcome, EngineSpec, StopReason } from "../engine.ts";
 import type { FromHost, FromWorker, HostResult, ToHost, ToWorker, WorkerData } from "../protocol.ts";
 import { describeStop } from "../stop.ts";
+import { closeThreadCpu } from "../thread-cpu.ts";
 import { type ExecutionRequest, SandboxErrorType } from "../types.ts";
 
 /** How often deadlines are checked and a stop request re-armed. */
@@ -31,6 +32,8 @@ interface Slot {
   control: ControlBlock;
   worker?: Worker;
   state: "starting" | "idle" | "busy" | "down";
+  /** When the slot last became idle: work goes to the longest-idle worker, which had the most time to prepare. */
+  idleSince: number;
   job?: Job;
   failures: number;
   initTimer?: NodeJS.Timeout;
@@ -55,6 +58,7 @@ process.on("message", (message: ToHost) => {
         index,
         control: new ControlBlock(),
         state: "down" as const,
+        idleSince: 0,
         failures: 0,
       }));
       for (const slot of slots) spawn(slot);
@@ -76,7 +80,7 @@ process.on("disconnect", () => process.exit(0));
 function spawn(slot: Slot): void {
   if (shuttingDown) return;
   slot.state = "starting";
-  slot.control.reset();
+  slot.control = new ControlBlock();
   const data: WorkerData = { init: spec.init, control: slot.control.buffer };
   const worker = new Worker(spec.workerScript, {
     workerData: data,
@@ -101,6 +105,7 @@ function onWorkerMessage(slot: Slot, worker: Worker, message: FromWorker): void 
   if (message.type === "ready") {
     clearTimeout(slot.initTimer);
     slot.state = "idle";
+    slot.idleSince = performance.now();
     slot.failures = 0;
     if (!announcedReady && slots.every((s) => s.state === "idle")) {
       announcedReady = true;
@@ -119,6 +124,7 @@ function onWorkerMessage(slot: Slot, worker: Worker, message: FromWorker): void 
       replace(slot, worker);
     } else {
       slot.state = "idle";
+      slot.idleSince = performance.now();
       dispatch();
     }
   }
@@ -158,16 +164,29 @@ function replace(slot: Slot, worker: Worker): void {
   slot.worker = undefined;
   slot.state = "down";
   worker.removeAllListeners("message");
-  worker.terminate().catch(() => {});
+  const { control } = slot;
+  worker
+    .terminate()
+    .catch(() => {})
+    .finally(() => {
+      // The worker's CPU clock descriptor belongs to the process; close it once the worker is gone.
+      const clock = control.clock();
+      control.setClock(undefined);
+      if (clock !== undefined) closeThreadCpu(clock);
+    });
   if (shuttingDown) return;
   const delay = slot.failures <= 1 ? 0 : Math.min(5_000, 50 * 2 ** slot.failures);
   setTimeout(() => spawn(slot), delay);
 }
 
 function dispatch(): void {
-  for (const slot of slots) {
-    if (waiting.length === 0) break;
-    if (slot.state !== "idle" || !slot.worker) continue;
+  while (waiting.length > 0) {
+    let slot: Slot | undefined;
+    for (const candidate of slots) {
+      if (candidate.state !== "idle" || !candidate.worker) continue;
+      if (!slot || candidate.idleSince < slot.idleSince) slot = candidate;
+    }
+    if (!slot?.worker) break;
     const job = waiting.shift()!;
     slot.state = "busy";
     slot.job = job;

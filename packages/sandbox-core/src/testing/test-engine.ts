@@ -1,0 +1,122 @@
+/**
+ * A tiny engine for sandbox-core's own tests and benchmarks, bundled to `dist/test-engine.mjs`.
+ * The request's code is a command, not a program:
+ *
+ * - `value:<json>`: returns the JSON value; `input`: returns the request's input.
+ * - `spin`: busy until the host asks it to stop (or the CPU limit is used up).
+ * - `deaf`: busy forever, never checking: the host must terminate the worker.
+ * - `sleep`: waits until the wall deadline or a stop request.
+ * - `print:<bytes>`: writes that many bytes to stdout under the output limit.
+ * - `throw`: the engine itself fails. `exit`: the worker thread exits. `heap`: exhausts the V8 heap.
+ * - `recycle`: succeeds and asks for a fresh worker.
+ * - `thread`: returns this worker's thread id and how many executions it served before.
+ * - `read:<path>`: tries to read a file; returns the error code, or `read`.
+ * - `env`: returns the names of the environment variables the worker sees.
+ */
+import { readFileSync } from "node:fs";
+import { threadId } from "node:worker_threads";
+import type { EngineOutcome, ExecutionControl } from "../engine.ts";
+import type { JsonValue } from "../types.ts";
+import { OutputBuffer, serveEngine } from "../worker.ts";
+
+export interface TestEngineInit {
+  /** Makes the factory fail, as an engine whose runtime cannot load would. */
+  failStart?: boolean;
+}
+
+const ok = (result?: JsonValue, extra: Partial<EngineOutcome> = {}): EngineOutcome => ({
+  status: "ok",
+  stdout: "",
+  stderr: "",
+  truncated: false,
+  ...(result === undefined ? {} : { result }),
+  ...extra,
+});
+
+serveEngine<TestEngineInit>((init) => {
+  if (init.failStart) throw new Error("the test engine was told not to start");
+  let served = 0;
+  return {
+    async execute(request, control) {
+      const [command = "", argument = ""] = splitOnce(request.code);
+      control.guestStarted();
+      served++;
+      switch (command) {
+        case "value":
+          return ok(JSON.parse(argument) as JsonValue);
+        case "input":
+          return ok(request.input);
+        case "spin":
+          while (!control.shouldStop()) {}
+          return { ...ok(), status: "error", error: { type: "Interrupted", message: "stopped" } };
+        case "deaf":
+          for (;;) {}
+        case "sleep":
+          return sleepUntilStopped(control);
+        case "print": {
+          const output = new OutputBuffer(request.limits.outputBytes);
+          const full = !output.write("stdout", "x".repeat(Number(argument)));
+          return {
+            status: full ? "output_limit" : "ok",
+            stdout: output.stdout,
+            stderr: "",
+            truncated: output.truncated,
+          };
+        }
+        case "throw":
+          throw new Error("the test engine failed");
+        case "exit":
+          process.exit(7);
+          break;
+        case "heap": {
+          const hoard: number[][] = [];
+          for (;;) hoard.push(new Array(1e6).fill(served));
+        }
+        case "recycle":
+          return ok(threadId, { recycle: true });
+        case "thread":
+          return ok({ threadId, served: served - 1 });
+        case "read":
+          try {
+            readFileSync(argument);
+            return ok("read");
+          } catch (error) {
+            return ok(String((error as { code?: unknown }).code));
+          }
+        case "env":
+          return ok(Object.keys(process.env));
+        default:
+          return { ...ok(), status: "error", error: { type: "UnknownCommand", message: command } };
+      }
+    },
+  };
+});
+
+function splitOnce(code: string): [string, string] {
+  const at = code.indexOf(":");
+  return at < 0 ? [code, ""] : [code.slice(0, at), code.slice(at + 1)];
+}
+
+/** Waits on a timer like a guest would: CPU time does not accrue while it waits. */
+async function sleepUntilStopped(control: ExecutionControl): Promise<EngineOutcome> {
+  control.guestWaiting();
+  const wait = control.wallDeadline - performance.now();
+  const stopped = await new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => resolve(false), Math.max(0, wait));
+    control.signal.addEventListener(
+      "abort",
+      () => {
+        clearTimeout(timer);
+        resolve(true);
+      },
+      { once: true },
+    );
+  });
+  control.guestRunning();
+  if (stopped) return { ...ok(), status: "error", error: { type: "Interrupted", message: "stopped" } };
+  return {
+    ...ok(),
+    status: "timeout",
+    error: { type: "WallTimeExceeded", message: "Wall time limit exceeded" },
+  };
+}
