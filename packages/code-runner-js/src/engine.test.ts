@@ -77,7 +77,7 @@ describe("semantics", () => {
   it("runs timers, intervals and microtasks in order, bounded by the wall limit", async () => {
     const result = await run(`
       const order = [];
-      setTimeout(() => order.push("t20"), 20);
+      setTimeout(() => order.push("t100"), 100);
       setTimeout(() => order.push("t0"), 0);
       const never = setTimeout(() => order.push("cleared"), 5);
       clearTimeout(never);
@@ -86,10 +86,10 @@ describe("semantics", () => {
       await new Promise((resolve) => {
         const id = setInterval(() => { order.push("i" + ++n); if (n === 3) { clearInterval(id); resolve(); } }, 1);
       });
-      await new Promise((resolve) => setTimeout(resolve, 30));
+      await new Promise((resolve) => setTimeout(resolve, 120));
       order`);
     expect(result.status).toBe("ok");
-    expect(result.result).toEqual(["micro", "t0", "i1", "i2", "i3", "t20"]);
+    expect(result.result).toEqual(["micro", "t0", "i1", "i2", "i3", "t100"]);
   });
 
   it("exposes input as a global", async () => {

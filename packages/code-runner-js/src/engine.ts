@@ -1,8 +1,13 @@
 /// <reference path="./webassembly.d.ts" />
 /**
  * The JavaScript engine: runs in a sandbox worker thread. Every execution gets a fresh QuickJS
- * WebAssembly instance (its own linear memory, capped at the memory limit) instantiated from a
- * `WebAssembly.Module` compiled once per worker; the next instance is prepared while idle.
+ * WebAssembly instance (its own linear memory) instantiated from a `WebAssembly.Module` compiled
+ * once per worker.
+ *
+ * Everything that does not depend on the request is done ahead, while the worker is idle: the
+ * instance, its runtime and context, the host functions and the evaluated prelude. A request then
+ * only sets its limits and `input` and evaluates the code. A few executions are kept ready per
+ * worker; each serves exactly one request and is then dropped whole.
  */
 import { readFileSync } from "node:fs";
 import type {
@@ -23,9 +28,9 @@ import {
   type QuickJSHandle,
   type QuickJSRuntime,
   type QuickJSSyncVariant,
-  type QuickJSWASMModule,
 } from "quickjs-emscripten-core";
-import { PRELUDE, PRELUDE_FILE } from "./prelude.ts";
+import { LAZY, PRELUDE, PRELUDE_FILE } from "./prelude.ts";
+import { withMemoryMinimum } from "./wasm-binary.ts";
 
 /** The sync release build of Bellard's QuickJS (its types are CommonJS; at run time this is the variant). */
 const variant = variantExport as unknown as QuickJSSyncVariant;
@@ -33,134 +38,282 @@ const variant = variantExport as unknown as QuickJSSyncVariant;
 export interface JavaScriptEngineInit {
   /** Absolute path of QuickJS's `.wasm` file. */
   wasmPath: string;
-  /** The memory limit to prepare the first instance for (later: the last request's). */
-  memoryBytes: number;
+  /**
+   * The largest memory limit requests use (the server-wide maximum): the hard maximum of every
+   * prepared instance's memory. A request's own limit is enforced below it (see `Sandbox.cap`).
+   */
+  maxMemoryBytes: number;
+  /** Executions kept ready in each worker. Default 2. */
+  ready?: number;
 }
 
 /** `JS_EVAL_TYPE_GLOBAL | JS_EVAL_FLAG_ASYNC`: a script with top-level await; yields a promise of `{ value }`. */
 const EVAL_ASYNC_SCRIPT = 1 << 7;
 const WASM_PAGE = 65_536;
-/** Emscripten refuses a memory with fewer initial pages than it was built with (16 MiB). */
-const MIN_PAGES = 256;
-/** Room for the interpreter's own stack and static data above the guest heap limit. */
-const OVERHEAD_PAGES = 64;
+/**
+ * Initial memory of an instance (6.25 MiB): the build's static data and 5 MiB stack end near
+ * 5.1 MiB, and a prepared context with its prelude needs about 1.2 MiB of heap above that.
+ */
+const INITIAL_PAGES = 100;
+/** Linear memory that is not guest heap (static data, stack), added to a request's memory limit. */
+const RESERVED_BYTES = 6 * 1024 * 1024;
 /** Pending jobs run between deadline checks: `executePendingJobs` hides interrupts. */
 const JOB_BATCH = 64;
 /** QuickJS's own stack limit, well below the worker thread's stack (sandbox-core default 64 MB). */
 const MAX_STACK_BYTES = 512 * 1024;
 /** Frames kept in a reported stack (a stack overflow would list thousands). */
 const MAX_STACK_LINES = 20;
-
-interface Instance {
-  memoryBytes: number;
-  memory: WebAssembly.Memory;
-  module: Promise<QuickJSWASMModule>;
-}
-
-export function createJavaScriptEngine(init: JavaScriptEngineInit): Engine {
-  const wasmModule = new WebAssembly.Module(readFileSync(init.wasmPath));
-  let memoryBytes = init.memoryBytes;
-  let next: Instance | undefined;
-  const instantiate = (limit: number): Instance => {
-    const pages = Math.max(MIN_PAGES, Math.ceil(limit / WASM_PAGE) + OVERHEAD_PAGES);
-    const memory = new WebAssembly.Memory({ initial: MIN_PAGES, maximum: pages });
-    const module = newQuickJSWASMModuleFromVariant(newVariant(variant, { wasmModule, wasmMemory: memory }));
-    module.catch(() => {}); // surfaced when awaited
-    return { memoryBytes: limit, memory, module };
-  };
-
-  return {
-    async prepare() {
-      next = instantiate(memoryBytes);
-      await next.module;
-    },
-    async execute(request, control) {
-      memoryBytes = request.limits.memoryBytes;
-      const instance = next?.memoryBytes === memoryBytes ? next : instantiate(memoryBytes);
-      next = undefined;
-      return runOnce(await instance.module, instance.memory, request, control);
-    },
-  };
-}
+const DEFAULT_READY = 2;
 
 /** Why the guest stopped, when the host's control block does not say. */
 type LocalStop = "output_limit" | "timeout";
 
+interface Timer {
+  due: number;
+  interval: number | undefined;
+}
+
+/** The request-dependent state the prepared host functions and interrupt handler read. */
+interface Session {
+  output: OutputBuffer;
+  timers: Map<number, Timer>;
+  stop: LocalStop | undefined;
+  control: ExecutionControl;
+}
+
+/** One prepared execution: a fresh instance with its runtime, context and evaluated prelude. */
+interface Sandbox {
+  memory: WebAssembly.Memory;
+  runtime: QuickJSRuntime;
+  context: QuickJSContext;
+  /** The prelude's functions (see `prelude.ts`). */
+  fire: QuickJSHandle;
+  settle: QuickJSHandle;
+  describe: QuickJSHandle;
+  setInput: QuickJSHandle;
+  /** Bound when the request arrives; read by the host functions. */
+  session: Session | undefined;
+  /** Bytes the memory may grow to during this execution: the request's memory limit + reserve. */
+  cap: number;
+}
+
+export function createJavaScriptEngine(init: JavaScriptEngineInit): Engine {
+  const wasmModule = new WebAssembly.Module(withMemoryMinimum(readFileSync(init.wasmPath), INITIAL_PAGES));
+  const maxPages = pagesFor(init.maxMemoryBytes);
+  const target = Math.max(1, init.ready ?? DEFAULT_READY);
+  const ready: Sandbox[] = [];
+  let running = false;
+  /** Resolved when the running execution ends: background preparation waits for it. */
+  let idle: { promise: Promise<void>; resolve(): void } | undefined;
+  /** Between two steps of a background preparation: lets events in, and never runs beside a guest. */
+  const pause = async () => {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    while (running) {
+      if (!idle) {
+        let resolve = () => {};
+        const promise = new Promise<void>((done) => {
+          resolve = done;
+        });
+        idle = { promise, resolve };
+      }
+      await idle.promise;
+    }
+  };
+  /** The sandbox being prepared in the background, if any. */
+  let creating: Promise<Sandbox> | undefined;
+  let fillFailure: unknown;
+
+  /** Tops the ready list up while the worker is idle. */
+  const fill = async () => {
+    if (creating) return;
+    try {
+      while (!running && ready.length < target) {
+        creating = createSandbox(wasmModule, maxPages, pause);
+        ready.push(await creating);
+        creating = undefined;
+      }
+    } catch (error) {
+      fillFailure = error;
+    } finally {
+      creating = undefined;
+    }
+  };
+
+  return {
+    async prepare() {
+      while (ready.length === 0) {
+        if (fillFailure) throw fillFailure;
+        // Wait for the background preparation rather than start a second one.
+        if (creating) await creating.catch(() => {});
+        else ready.push(await createSandbox(wasmModule, maxPages));
+      }
+      void fill();
+    },
+    async execute(request, control) {
+      running = true;
+      try {
+        const pages = pagesFor(request.limits.memoryBytes);
+        // A limit above the server-wide maximum (not reachable through settings) gets its own instance.
+        const sandbox =
+          pages > maxPages
+            ? await createSandbox(wasmModule, pages)
+            : (ready.shift() ?? (await createSandbox(wasmModule, maxPages)));
+        return await runOnce(sandbox, request, control);
+      } finally {
+        running = false;
+        idle?.resolve();
+        idle = undefined;
+      }
+    },
+  };
+}
+
+function pagesFor(memoryBytes: number): number {
+  return Math.max(INITIAL_PAGES, Math.ceil((memoryBytes + RESERVED_BYTES) / WASM_PAGE));
+}
+
+/**
+ * Instantiates QuickJS on a fresh memory, creates its runtime and context, installs the host
+ * functions and evaluates the prelude. A background preparation passes `pause`, awaited between
+ * the steps, so that an arriving request is not held up by it.
+ */
+async function createSandbox(
+  wasmModule: WebAssembly.Module,
+  maxPages: number,
+  pause?: () => Promise<void>,
+): Promise<Sandbox> {
+  const memory = new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: maxPages });
+  const module = await newQuickJSWASMModuleFromVariant(
+    newVariant(variant, { wasmModule, wasmMemory: memory }),
+  );
+  await pause?.();
+  const runtime = module.newRuntime();
+  runtime.setMaxStackSize(MAX_STACK_BYTES);
+  const context = runtime.newContext();
+  const sandbox = { memory, runtime, context, session: undefined, cap: maxPages * WASM_PAGE } as Sandbox;
+  capGrowth(sandbox);
+  runtime.setInterruptHandler(() => {
+    const session = sandbox.session;
+    return session !== undefined && (session.stop !== undefined || session.control.shouldStop());
+  });
+  installHostFunctions(sandbox);
+  await pause?.();
+  const prelude = context.evalCode(PRELUDE, PRELUDE_FILE, { type: "global", strict: true });
+  if (prelude.error) {
+    const failure = context.dump(prelude.error);
+    prelude.error.dispose();
+    throw new Error(`[sandbox] [javascript] the prelude failed: ${JSON.stringify(failure)}`);
+  }
+  prelude.value.consume((api) => {
+    sandbox.fire = context.getProp(api, "fire");
+    sandbox.settle = context.getProp(api, "settle");
+    sandbox.describe = context.getProp(api, "describe");
+    sandbox.setInput = context.getProp(api, "setInput");
+  });
+  return sandbox;
+}
+
+/**
+ * Emscripten grows the heap only through the host's `memory.grow` (its `emscripten_resize_heap`
+ * import), and treats a throw as "out of memory". Refusing growth past `sandbox.cap` holds each
+ * execution to its own limit below the memory's hard maximum.
+ */
+function capGrowth(sandbox: Sandbox): void {
+  const { memory } = sandbox;
+  const grow = memory.grow.bind(memory);
+  memory.grow = (delta: number) => {
+    if (memory.buffer.byteLength + delta * WASM_PAGE > sandbox.cap) {
+      throw new RangeError("[sandbox] [javascript] memory limit reached");
+    }
+    return grow(delta);
+  };
+}
+
+function installHostFunctions(sandbox: Sandbox): void {
+  const ctx = sandbox.context;
+  ctx
+    .newFunction("__write", (stream, text) => {
+      const session = sandbox.session;
+      if (!session) return ctx.false;
+      const ok = session.output.write(ctx.getNumber(stream) === 2 ? "stderr" : "stdout", ctx.getString(text));
+      if (!ok) session.stop = "output_limit";
+      return ok ? ctx.true : ctx.false;
+    })
+    .consume((fn) => ctx.setProp(ctx.global, "__write", fn));
+  ctx
+    .newFunction("__timer", (id, delay, repeat) => {
+      const session = sandbox.session;
+      if (!session) return;
+      const ms = Math.max(ctx.getNumber(repeat) ? 1 : 0, ctx.getNumber(delay));
+      session.timers.set(ctx.getNumber(id), {
+        due: performance.now() + ms,
+        interval: ctx.dump(repeat) ? ms : undefined,
+      });
+    })
+    .consume((fn) => ctx.setProp(ctx.global, "__timer", fn));
+  ctx
+    .newFunction("__clear", (id) => {
+      sandbox.session?.timers.delete(ctx.getNumber(id));
+    })
+    .consume((fn) => ctx.setProp(ctx.global, "__clear", fn));
+  ctx
+    .newFunction("__load", (name) => {
+      const source = LAZY[ctx.getString(name)];
+      if (source === undefined) return ctx.undefined;
+      return ctx.evalCode(source, PRELUDE_FILE, { type: "global", strict: true });
+    })
+    .consume((fn) => ctx.setProp(ctx.global, "__load", fn));
+}
+
+/**
+ * Runs one request on a prepared sandbox. The sandbox is not reused or torn down afterwards: its
+ * memory, runtime, context and handles are dropped together and collected as one (freeing the
+ * guest heap object by object first would only cost time, and a runtime that failed may not even
+ * tear down cleanly).
+ */
 async function runOnce(
-  module: QuickJSWASMModule,
-  memory: WebAssembly.Memory,
+  sandbox: Sandbox,
   request: ExecutionRequest,
   control: ExecutionControl,
 ): Promise<EngineOutcome> {
   const { limits } = request;
-  const output = new OutputBuffer(limits.outputBytes);
-  let localStop: LocalStop | undefined;
-  const timers = new Map<number, { due: number; interval: number | undefined }>();
-  const handles: QuickJSHandle[] = [];
-  let runtime: QuickJSRuntime | undefined;
-  let context: QuickJSContext | undefined;
+  const ctx = sandbox.context;
+  const rt = sandbox.runtime;
+  const session: Session = {
+    output: new OutputBuffer(limits.outputBytes),
+    timers: new Map(),
+    stop: undefined,
+    control,
+  };
 
   const finish = (outcome: Omit<EngineOutcome, "stdout" | "stderr" | "truncated">): EngineOutcome => ({
     ...outcome,
-    stdout: output.stdout,
-    stderr: output.stderr,
-    truncated: output.truncated,
-    peakMemoryBytes: memory.buffer.byteLength,
+    stdout: session.output.stdout,
+    stderr: session.output.stderr,
+    truncated: session.output.truncated,
+    peakMemoryBytes: sandbox.memory.buffer.byteLength,
   });
 
   try {
-    runtime = module.newRuntime();
-    runtime.setMemoryLimit(limits.memoryBytes);
-    runtime.setMaxStackSize(MAX_STACK_BYTES);
-    runtime.setInterruptHandler(() => localStop !== undefined || control.shouldStop());
-    const ctx = runtime.newContext();
-    context = ctx;
-    const rt = runtime;
-    const keep = <T extends QuickJSHandle>(handle: T): T => {
-      handles.push(handle);
-      return handle;
-    };
-
-    ctx
-      .newFunction("__write", (stream, text) => {
-        const ok = output.write(ctx.getNumber(stream) === 2 ? "stderr" : "stdout", ctx.getString(text));
-        if (!ok) localStop = "output_limit";
-        return ok ? ctx.true : ctx.false;
-      })
-      .consume((fn) => ctx.setProp(ctx.global, "__write", fn));
-    ctx
-      .newFunction("__timer", (id, delay, repeat) => {
-        const ms = Math.max(ctx.getNumber(repeat) ? 1 : 0, ctx.getNumber(delay));
-        timers.set(ctx.getNumber(id), {
-          due: performance.now() + ms,
-          interval: ctx.dump(repeat) ? ms : undefined,
-        });
-      })
-      .consume((fn) => ctx.setProp(ctx.global, "__timer", fn));
-    ctx
-      .newFunction("__clear", (id) => {
-        timers.delete(ctx.getNumber(id));
-      })
-      .consume((fn) => ctx.setProp(ctx.global, "__clear", fn));
+    sandbox.session = session;
+    sandbox.cap = Math.min(sandbox.cap, pagesFor(limits.memoryBytes) * WASM_PAGE);
+    rt.setMemoryLimit(limits.memoryBytes);
     if (request.input !== undefined) {
-      ctx
+      const set = ctx
         .newString(JSON.stringify(request.input))
-        .consume((json) => ctx.setProp(ctx.global, "__input", json));
+        .consume((json) => ctx.callFunction(sandbox.setInput, ctx.undefined, json));
+      if (set.error) {
+        set.error.dispose();
+        return finish({
+          status: "memory_limit",
+          error: { type: "MemoryLimitExceeded", message: "The input does not fit the memory limit" },
+        });
+      }
+      set.value.dispose();
     }
-
-    const prelude = ctx.evalCode(PRELUDE, PRELUDE_FILE, { type: "global", strict: true });
-    if (prelude.error) {
-      const failure = ctx.dump(prelude.error);
-      prelude.error.dispose();
-      throw new Error(`the prelude failed: ${JSON.stringify(failure)}`);
-    }
-    const api = keep(prelude.value);
-    const fire = keep(ctx.getProp(api, "fire"));
-    const settle = keep(ctx.getProp(api, "settle"));
-    const describe = keep(ctx.getProp(api, "describe"));
 
     const describeError = (error: QuickJSHandle): ExecutionError => {
-      const described = ctx.callFunction(describe, ctx.undefined, error);
+      const described = ctx.callFunction(sandbox.describe, ctx.undefined, error);
       if (described.error) {
         // Describing the error failed too: the guest heap is exhausted (or the guest was interrupted).
         described.error.dispose();
@@ -173,7 +326,7 @@ async function runOnce(
 
     /** The status when the guest was stopped or failed, or undefined for a plain guest error. */
     const stopped = (error?: ExecutionError): LocalStop | "memory_limit" | StopReason | undefined => {
-      if (localStop) return localStop;
+      if (session.stop) return session.stop;
       const reason = control.stopReason();
       if (reason) return reason;
       return isOutOfMemory(error) ? "memory_limit" : undefined;
@@ -189,6 +342,9 @@ async function runOnce(
       if (status) return finish({ status, error: describeStop(status) });
       return finish({ status: "error", error });
     };
+    const stopError = (): ExecutionError =>
+      describeStop(session.stop === "timeout" ? "timeout" : (control.stopReason() ?? "cancelled"));
+    const halted = () => session.stop !== undefined || control.shouldStop();
 
     control.guestStarted();
     const evaluated = ctx.evalCode(request.code, "main.js", EVAL_ASYNC_SCRIPT);
@@ -197,19 +353,19 @@ async function runOnce(
       evaluated.error.dispose();
       return failed(error);
     }
-    const main = keep(evaluated.value);
-    const settled = ctx.callFunction(settle, ctx.undefined, main);
+    const main = evaluated.value;
+    const settled = ctx.callFunction(sandbox.settle, ctx.undefined, main);
     if (settled.error) {
       const error = describeError(settled.error);
       settled.error.dispose();
       return failed(error);
     }
-    const final = keep(settled.value);
+    const final = settled.value;
 
     for (;;) {
       // Run queued jobs in small batches: a deadline passing inside one batch is seen after it.
       while (rt.hasPendingJob()) {
-        if (localStop || control.shouldStop()) return failed(stopError());
+        if (halted()) return failed(stopError());
         const jobs = rt.executePendingJobs(JOB_BATCH);
         if (jobs.error) {
           const error = describeError(jobs.error);
@@ -217,20 +373,20 @@ async function runOnce(
           return failed(error);
         }
       }
-      if (localStop || control.shouldStop()) return failed(stopError());
+      if (halted()) return failed(stopError());
       const state = ctx.getPromiseState(final);
       if (state.type === "fulfilled") {
         const json = state.value.consume((handle) =>
           ctx.typeof(handle) === "string" ? ctx.getString(handle) : undefined,
         );
-        if (timers.size > 0) {
+        if (session.timers.size > 0) {
           // Like a Node script, the run ends when no timers are left; the result is known already.
-          const waited = await runTimers(ctx, timers, fire, control, () => localStop !== undefined);
-          if (waited === "timeout") localStop = "timeout";
+          const waited = await runTimers(sandbox, session);
+          if (waited === "timeout") session.stop = "timeout";
           if (waited) return failed(typeof waited === "string" ? stopError() : describeError(waited.error));
         }
         if (json === undefined) return finish({ status: "ok" });
-        if (!output.reserve(Buffer.byteLength(json, "utf8"))) {
+        if (!session.output.reserve(Buffer.byteLength(json, "utf8"))) {
           return finish({
             status: "output_limit",
             error: { type: "OutputLimitExceeded", message: "The result exceeds the output limit" },
@@ -242,14 +398,14 @@ async function runOnce(
         const error = state.error.consume((handle) => describeError(handle));
         return failed(error);
       }
-      if (timers.size === 0) {
+      if (session.timers.size === 0) {
         return failed({
           type: "UnsettledPromise",
           message: "The code awaited a promise that can never settle (nothing is left to run)",
         });
       }
-      const outcome = await nextTimer(ctx, timers, fire, control);
-      if (outcome === "timeout") localStop = "timeout";
+      const outcome = await nextTimer(sandbox, session);
+      if (outcome === "timeout") session.stop = "timeout";
       if (typeof outcome === "string") return failed(stopError());
       if (outcome) return failed(describeError(outcome.error));
     }
@@ -259,7 +415,8 @@ async function runOnce(
     const message = error instanceof Error ? error.message : String(error);
     const outOfMemory = /out of memory|Maximum call stack|memory access out of bounds/i.test(message);
     return finish({
-      status: outOfMemory || localStop === undefined ? (outOfMemory ? "memory_limit" : "error") : localStop,
+      status:
+        outOfMemory || session.stop === undefined ? (outOfMemory ? "memory_limit" : "error") : session.stop,
       error: outOfMemory
         ? { type: "MemoryLimitExceeded", message: "Memory limit exceeded" }
         : { type: "SandboxCrashed", message: `[sandbox] [javascript] ${message}` },
@@ -267,21 +424,17 @@ async function runOnce(
     });
   } finally {
     control.guestWaiting();
-    dispose(handles, context, runtime);
-  }
-
-  function stopError(): ExecutionError {
-    return describeStop(localStop === "timeout" ? "timeout" : (control.stopReason() ?? "cancelled"));
+    sandbox.session = undefined;
   }
 }
 
 /** Waits for the earliest timer (or the wall deadline, or a stop request) and fires it. */
 async function nextTimer(
-  ctx: QuickJSContext,
-  timers: Map<number, { due: number; interval: number | undefined }>,
-  fire: QuickJSHandle,
-  control: ExecutionControl,
+  sandbox: Sandbox,
+  session: Session,
 ): Promise<"stop" | "timeout" | { error: QuickJSHandle } | undefined> {
+  const { control, timers } = session;
+  const ctx = sandbox.context;
   let id = -1;
   let due = Number.POSITIVE_INFINITY;
   for (const [timerId, timer] of timers) {
@@ -297,12 +450,17 @@ async function nextTimer(
     control.guestRunning();
     if (!woken) return "stop";
   }
-  if (performance.now() >= control.wallDeadline && due > control.wallDeadline) return "timeout";
+  const now = performance.now();
+  if (now < due) {
+    if (now >= control.wallDeadline) return "timeout";
+    // Host timers may fire up to a millisecond early: not due yet, so wait again.
+    return undefined;
+  }
   if (control.shouldStop()) return "stop";
   const timer = timers.get(id)!;
   if (timer.interval === undefined) timers.delete(id);
   else timer.due = Math.max(performance.now(), timer.due + timer.interval);
-  const called = ctx.newNumber(id).consume((arg) => ctx.callFunction(fire, ctx.undefined, arg));
+  const called = ctx.newNumber(id).consume((arg) => ctx.callFunction(sandbox.fire, ctx.undefined, arg));
   if (called.error) return { error: called.error };
   called.value.dispose();
   return undefined;
@@ -310,22 +468,20 @@ async function nextTimer(
 
 /** After the result is known: runs the remaining timers and their jobs, like a Node script. */
 async function runTimers(
-  ctx: QuickJSContext,
-  timers: Map<number, { due: number; interval: number | undefined }>,
-  fire: QuickJSHandle,
-  control: ExecutionControl,
-  outputFull: () => boolean,
+  sandbox: Sandbox,
+  session: Session,
 ): Promise<"stop" | "timeout" | { error: QuickJSHandle } | undefined> {
-  const rt = ctx.runtime;
-  while (timers.size > 0) {
-    const outcome = await nextTimer(ctx, timers, fire, control);
+  const rt = sandbox.runtime;
+  const halted = () => session.stop !== undefined || session.control.shouldStop();
+  while (session.timers.size > 0) {
+    const outcome = await nextTimer(sandbox, session);
     if (outcome) return outcome;
     while (rt.hasPendingJob()) {
-      if (outputFull() || control.shouldStop()) return "stop";
+      if (halted()) return "stop";
       const jobs = rt.executePendingJobs(JOB_BATCH);
       if (jobs.error) return { error: jobs.error };
     }
-    if (outputFull() || control.shouldStop()) return "stop";
+    if (halted()) return "stop";
   }
   return undefined;
 }
@@ -364,15 +520,4 @@ function cleanStack(stack: string): string {
   return [...lines.slice(0, MAX_STACK_LINES), `    ... ${lines.length - MAX_STACK_LINES} more frames`].join(
     "\n",
   );
-}
-
-/** Disposes handles, context and runtime. The instance is discarded afterwards either way. */
-function dispose(handles: QuickJSHandle[], context?: QuickJSContext, runtime?: QuickJSRuntime): void {
-  try {
-    for (const handle of handles.reverse()) if (handle.alive) handle.dispose();
-    context?.dispose();
-    runtime?.dispose();
-  } catch {
-    // The module is thrown away with its memory; a failed teardown cannot affect the next run.
-  }
 }

@@ -1,30 +1,122 @@
 /**
- * Guest-side set-up, evaluated in every fresh context before the user's code (file `prelude.js`,
- * whose frames are removed from stacks). It takes the host functions off the global object, defines
- * `console`, timers, `queueMicrotask` and `input`, and evaluates to the functions the host calls:
- * `fire(id)` runs a timer, `settle(promise)` turns the script's completion into a JSON string.
+ * Guest-side set-up, in three scripts (file name `prelude.js`, whose frames are removed from
+ * stacks).
+ *
+ * `PRELUDE` is evaluated in every fresh context while the execution is prepared, before any request
+ * is known. It takes the host functions off the global object, defines `console`, timers,
+ * `queueMicrotask` and `input` (undefined), and evaluates to the functions the host calls:
+ * `setInput(json)` sets `input` from the request, `fire(id)` runs a timer, `settle(promise)` turns
+ * the script's completion into a JSON string, `describe(error)` reads a thrown value.
+ *
+ * `LAZY.format` (console formatting, like Node's `util.inspect`) and `LAZY.convert` (the JSON
+ * conversion of a result that is not a primitive) are compiled in that context only when first
+ * needed: QuickJS compiles a script's every function up front, and most executions print plain
+ * values or nothing and return primitives. Each is an arrow function that takes the intrinsics the
+ * prelude captured before any user code ran.
  *
  * Host functions (removed from `globalThis` before user code runs):
  * - `__write(stream, text)`: 1 = stdout, 2 = stderr; returns false once the output budget is full.
  * - `__timer(id, delay, repeat)`, `__clear(id)`.
- * - `__input`: the request's input as a JSON string, or undefined.
+ * - `__load(name)`: compiles `LAZY[name]` and returns its value.
+ *
+ * No regular expression literals: QuickJS compiles them while parsing.
  */
 export const PRELUDE_FILE = "prelude.js";
 
 export const PRELUDE = String.raw`(() => {
 "use strict";
 const g = globalThis;
-const write = g.__write, setHostTimer = g.__timer, clearHostTimer = g.__clear, inputJson = g.__input;
-delete g.__write; delete g.__timer; delete g.__clear; delete g.__input;
+const write = g.__write, setHostTimer = g.__timer, clearHostTimer = g.__clear, load = g.__load;
+delete g.__write; delete g.__timer; delete g.__clear; delete g.__load;
+const parseJson = JSON.parse, stringify = JSON.stringify, isFinite = Number.isFinite;
 const { defineProperty, getPrototypeOf, keys, getOwnPropertySymbols } = Object;
-const isArray = Array.isArray;
+const intrinsics = { defineProperty, getPrototypeOf, keys, getOwnPropertySymbols, isArray: Array.isArray };
+let formatting, converting;
+const formatter = () => (formatting ??= load("format")(intrinsics));
+const converter = () => (converting ??= load("convert")(intrinsics));
+
+const out = (...args) => { write(1, formatter().format(args) + "\n"); };
+const err = (...args) => { write(2, formatter().format(args) + "\n"); };
+const console = { log: out, info: out, debug: out, warn: err, error: err, trace: err };
+defineProperty(g, "console", { value: console, writable: true, configurable: true });
+
+let nextTimer = 0;
+const timers = new Map();
+function addTimer(fn, delay, args, repeat) {
+  if (typeof fn !== "function") throw new TypeError("The callback must be a function");
+  const id = ++nextTimer;
+  timers.set(id, { fn, args, repeat });
+  const ms = Number(delay);
+  setHostTimer(id, ms > 0 ? ms : 0, repeat);
+  return id;
+}
+function clear(id) {
+  if (timers.delete(id)) clearHostTimer(id);
+}
+const api = {
+  setTimeout: (fn, delay, ...args) => addTimer(fn, delay, args, false),
+  setInterval: (fn, delay, ...args) => addTimer(fn, delay, args, true),
+  clearTimeout: clear,
+  clearInterval: clear,
+  queueMicrotask: (fn) => {
+    if (typeof fn !== "function") throw new TypeError("The callback must be a function");
+    Promise.resolve().then(() => fn());
+  },
+};
+for (const k of keys(api)) defineProperty(g, k, { value: api[k], writable: true, configurable: true });
+defineProperty(g, "input", { value: undefined, writable: true, configurable: true });
+function setInput(json) {
+  defineProperty(g, "input", { value: parseJson(json), writable: true, configurable: true });
+}
+
+function fire(id) {
+  const t = timers.get(id);
+  if (!t) return;
+  if (!t.repeat) timers.delete(id);
+  t.fn(...t.args);
+}
+
+function describe(e) {
+  if (e instanceof Error) {
+    return { type: String(e.name || "Error"), message: String(e.message), stack: typeof e.stack === "string" ? e.stack : "" };
+  }
+  return { type: "Error", message: "Uncaught " + formatter().inspect(e, 2, [], false), stack: "" };
+}
+function settle(main) {
+  return main
+    .then((completion) => completion.value)
+    .then((value) => {
+      if (value === undefined) return undefined;
+      const plain = value === null || typeof value === "string" || typeof value === "boolean" ||
+        (typeof value === "number" && isFinite(value));
+      const json = plain ? value : converter()(value, [], 0);
+      return json === undefined ? undefined : stringify(json);
+    });
+}
+return { fire, settle, describe, setInput };
+})()`;
+
+/** Scripts compiled on first use (see above), by name. */
+export const LAZY: Readonly<Record<string, string>> = Object.freeze({
+  format: String.raw`((intrinsics) => {
+"use strict";
+const { getPrototypeOf, keys, getOwnPropertySymbols, isArray } = intrinsics;
 const MAX_ITEMS = 100;
 
 function quote(s) {
-  return "'" + s.replace(/\\/g, "\\\\").replace(/'/g, "\\'").replace(/\n/g, "\\n") + "'";
+  return "'" + s.replaceAll("\\", "\\\\").replaceAll("'", "\\'").replaceAll("\n", "\\n") + "'";
 }
 function keyText(k) {
-  return typeof k === "symbol" ? "[" + k.toString() + "]" : /^[A-Za-z_$][\w$]*$/.test(k) ? k : quote(k);
+  return typeof k === "symbol" ? "[" + k.toString() + "]" : isIdentifier(k) ? k : quote(k);
+}
+function isIdentifier(k) {
+  if (k.length === 0) return false;
+  for (let i = 0; i < k.length; i++) {
+    const c = k.charCodeAt(i);
+    const letter = (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 36;
+    if (!letter && (i === 0 || c < 48 || c > 57)) return false;
+  }
+  return true;
 }
 function ctorName(v) {
   try {
@@ -39,7 +131,7 @@ function wrap(open, items, close, prefix) {
   if (items.length === 0) return head + open + close;
   const flat = head + open + " " + items.join(", ") + " " + close;
   if (flat.length <= 72 && !flat.includes("\n")) return flat;
-  return head + open + "\n  " + items.join(",\n").replace(/\n/g, "\n  ") + "\n" + close;
+  return head + open + "\n  " + items.join(",\n").replaceAll("\n", "\n  ") + "\n" + close;
 }
 function inspect(v, depth, seen, top) {
   switch (typeof v) {
@@ -49,7 +141,8 @@ function inspect(v, depth, seen, top) {
     case "boolean": case "undefined": return String(v);
     case "symbol": return v.toString();
     case "function": {
-      const isClass = /^class[\s{]/.test(Function.prototype.toString.call(v));
+      const source = Function.prototype.toString.call(v);
+      const isClass = source.startsWith("class") && " \t\n{".includes(source[5]);
       return isClass ? "[class " + (v.name || "(anonymous)") + "]" : "[Function: " + (v.name || "(anonymous)") + "]";
     }
   }
@@ -103,70 +196,42 @@ function inspect(v, depth, seen, top) {
     seen.pop();
   }
 }
+function substitute(f, a) {
+  switch (f) {
+    case "s": return typeof a === "string" ? a : inspect(a, 1, [], false);
+    case "d": case "i": return typeof a === "bigint" ? a + "n" : String(f === "i" ? parseInt(a) : Number(a));
+    case "f": return String(parseFloat(a));
+    case "j": try { return JSON.stringify(a); } catch { return "[Circular]"; }
+    case "c": return "";
+    default: return inspect(a, 2, [], false);
+  }
+}
 function format(args) {
   let out = "";
   let i = 0;
   if (typeof args[0] === "string" && args[0].includes("%") && args.length > 1) {
     i = 1;
-    out = args[0].replace(/%([sdifjoOc%])/g, (m, f) => {
-      if (f === "%") return "%";
-      if (i >= args.length) return m;
-      const a = args[i++];
-      switch (f) {
-        case "s": return typeof a === "string" ? a : inspect(a, 1, [], false);
-        case "d": case "i": return typeof a === "bigint" ? a + "n" : String(f === "i" ? parseInt(a) : Number(a));
-        case "f": return String(parseFloat(a));
-        case "j": try { return JSON.stringify(a); } catch { return "[Circular]"; }
-        case "c": return "";
-        default: return inspect(a, 2, [], false);
-      }
-    });
+    const template = args[0];
+    let from = 0;
+    for (let at = template.indexOf("%"); at >= 0 && at < template.length - 1; at = template.indexOf("%", at)) {
+      const f = template[at + 1];
+      if (!"sdifjoOc%".includes(f)) { at++; continue; }
+      out += template.slice(from, at);
+      from = at += 2;
+      out += f === "%" ? "%" : i < args.length ? substitute(f, args[i++]) : "%" + f;
+    }
+    out += template.slice(from);
     if (i < args.length) out += " ";
   }
   const rest = [];
   for (; i < args.length; i++) rest.push(inspect(args[i], 2, [], true));
   return out + rest.join(" ");
 }
-const out = (...args) => { write(1, format(args) + "\n"); };
-const err = (...args) => { write(2, format(args) + "\n"); };
-const console = { log: out, info: out, debug: out, warn: err, error: err, trace: err };
-defineProperty(g, "console", { value: console, writable: true, configurable: true });
-
-let nextTimer = 0;
-const timers = new Map();
-function addTimer(fn, delay, args, repeat) {
-  if (typeof fn !== "function") throw new TypeError("The callback must be a function");
-  const id = ++nextTimer;
-  timers.set(id, { fn, args, repeat });
-  const ms = Number(delay);
-  setHostTimer(id, ms > 0 ? ms : 0, repeat);
-  return id;
-}
-function clear(id) {
-  if (timers.delete(id)) clearHostTimer(id);
-}
-const api = {
-  setTimeout: (fn, delay, ...args) => addTimer(fn, delay, args, false),
-  setInterval: (fn, delay, ...args) => addTimer(fn, delay, args, true),
-  clearTimeout: clear,
-  clearInterval: clear,
-  queueMicrotask: (fn) => {
-    if (typeof fn !== "function") throw new TypeError("The callback must be a function");
-    Promise.resolve().then(() => fn());
-  },
-};
-for (const k of keys(api)) defineProperty(g, k, { value: api[k], writable: true, configurable: true });
-defineProperty(g, "input", {
-  value: inputJson === undefined ? undefined : JSON.parse(inputJson),
-  writable: true, configurable: true,
-});
-
-function fire(id) {
-  const t = timers.get(id);
-  if (!t) return;
-  if (!t.repeat) timers.delete(id);
-  t.fn(...t.args);
-}
+return { format, inspect };
+})`,
+  convert: `((intrinsics) => {
+"use strict";
+const { keys, isArray } = intrinsics;
 
 const NOTE_CYCLE = "[Circular]";
 function toJson(v, stack, depth) {
@@ -209,19 +274,6 @@ function toJson(v, stack, depth) {
     stack.pop();
   }
 }
-function describe(e) {
-  if (e instanceof Error) {
-    return { type: String(e.name || "Error"), message: String(e.message), stack: typeof e.stack === "string" ? e.stack : "" };
-  }
-  return { type: "Error", message: "Uncaught " + inspect(e, 2, [], false), stack: "" };
-}
-function settle(main) {
-  return main
-    .then((completion) => completion.value)
-    .then((value) => {
-      const json = toJson(value, [], 0);
-      return json === undefined ? undefined : JSON.stringify(json);
-    });
-}
-return { fire, settle, describe };
-})()`;
+return toJson;
+})`,
+});

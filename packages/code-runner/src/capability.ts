@@ -45,6 +45,7 @@ export function createCodeRunnerCapability(options: CodeRunnerOptions): Capabili
   const pool = { workers: options.workers, queue: options.queue, processes: options.processes };
   const javascriptRunner = () => {
     javascript ??= createJavaScriptRunner({
+      maxMemoryBytes: options.maxLimits.memoryMb * 1024 * 1024,
       ...(pool.workers ? { workers: pool.workers } : {}),
       ...(pool.queue === undefined ? {} : { queue: pool.queue }),
       ...(pool.processes ? { processes: pool.processes } : {}),
