@@ -222,6 +222,11 @@ describe("limits", () => {
     expect(result.status).toBe("cpu_limit");
   });
 
+  it("sleeps for the time asked", async () => {
+    const result = await run("import time\nt = time.monotonic()\ntime.sleep(0.05)\ntime.monotonic() - t");
+    expect(result.result).toBeGreaterThanOrEqual(0.05);
+  });
+
   it("ends `time.sleep(60)` at the wall limit", async () => {
     const result = await run("import time\ntime.sleep(60)", { limits: { wallMs: 500, cpuMs: 60_000 } });
     expect(result.status).toBe("timeout");
