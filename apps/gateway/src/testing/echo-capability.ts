@@ -36,16 +36,16 @@ export function createEchoCapability(events: EchoEvents = { aborted: [], dispose
     async handler(input, ctx) {
       const { id, ms } = input as { id: string; ms: number };
       const aborted = await new Promise<boolean>((resolve) => {
-        const timer = setTimeout(() => resolve(false), ms);
-        ctx.signal.addEventListener(
-          "abort",
-          () => {
-            clearTimeout(timer);
-            events.aborted.push(id);
-            resolve(true);
-          },
-          { once: true },
-        );
+        const onAbort = () => {
+          clearTimeout(timer);
+          events.aborted.push(id);
+          resolve(true);
+        };
+        const timer = setTimeout(() => {
+          ctx.signal.removeEventListener("abort", onAbort);
+          resolve(false);
+        }, ms);
+        ctx.signal.addEventListener("abort", onAbort, { once: true });
       });
       return {
         content: [{ type: "text", text: aborted ? "aborted" : "done" }],
