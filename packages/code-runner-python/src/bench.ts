@@ -5,7 +5,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { availableParallelism, tmpdir } from "node:os";
+import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DEFAULT_LIMITS, type SandboxPool } from "@gateway/sandbox-core";
@@ -60,6 +60,7 @@ async function sustained(runner: SandboxPool, concurrency: number, durationMs: n
   return { perSecond: (done / (performance.now() - started)) * 1000, instantiation };
 }
 
+const loadBefore = loadavg()[0]!.toFixed(2);
 const dataDir = mkdtempSync(join(tmpdir(), "python-bench-"));
 try {
   const bundles = await buildBundles(DIST_DIR, false);
@@ -130,7 +131,7 @@ try {
     ["`python3 -c 1+1` subprocess (median)", ms(percentile(cpython, 50)), ""],
   ];
   const table = [
-    `Python runner, Pyodide ${PYODIDE_VERSION}, Node ${process.version}, ${availableParallelism()} cores, ${new Date().toISOString()}`,
+    `Python runner, Pyodide ${PYODIDE_VERSION}, Node ${process.version}, ${availableParallelism()} cores, ${new Date().toISOString()}, load average before/after ${loadBefore} / ${loadavg()[0]!.toFixed(2)} (a busy machine inflates every figure; compare with the python3 row)`,
     "",
     "| measure | value | target |",
     "|---|---|---|",
