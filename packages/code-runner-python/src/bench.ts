@@ -124,7 +124,13 @@ try {
     [`sustained trivial executions, ${workers} workers`, `${load.perSecond.toFixed(0)} /s`, "≥ 100 /s"],
     ["make the snapshot (separate process, incl. cold load)", ms(snapshotMs), ""],
     [`start ${workers} workers from the snapshot`, ms(startMs), ""],
+    ["start 1 worker from the snapshot", ms(one.startMs), ""],
     ["RSS of a sandbox process with 1 worker", mb(oneRss), ""],
+    [
+      `RSS per additional worker (${workers} workers vs 1)`,
+      mb((poolRss - oneRss) / Math.max(1, workers - 1)),
+      "",
+    ],
     [`RSS of the gateway process + ${workers}-worker Python pool`, mb(gatewayRss), "≤ 600 MB"],
     ["(gateway process alone before the pool)", mb(gatewayBefore), ""],
     ["naive `loadPyodide()` + `1+1` per execution (median)", ms(percentile(naive, 50)), ""],
