@@ -49,6 +49,9 @@ export async function createPythonEngine(init: PythonEngineInit, env: EngineEnvi
     stdout: () => {},
     stderr: () => {},
   });
+  // Pyodide keeps its options: drop the snapshot bytes (31 MB) it no longer needs.
+  const config = (pyodide as unknown as { _api: { config: Record<string, unknown> } })._api.config;
+  config._loadSnapshot = undefined;
   const instance = patches.captured.instance;
   if (!instance) throw new Error("[sandbox] [python] the wasm instance was not captured");
   pyodide.setStdout({ write: (bytes: Uint8Array) => output.write("stdout", bytes, env.interruptBuffer) });
