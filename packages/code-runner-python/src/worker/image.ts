@@ -42,7 +42,9 @@ export class PristineImage {
   readonly #fs: EmscriptenModule;
   readonly #stackPointer: WebAssembly.Global | undefined;
   readonly #dedup: Map<unknown, number> | undefined;
-  readonly #memory: Uint8Array;
+  /** The image's linear memory by 64 KiB chunk; `undefined` for a chunk of zeros (about half). */
+  readonly #chunks: (Buffer | undefined)[];
+  readonly #memoryLength: number;
   readonly #stackPointerValue: number;
   readonly #hiwire: unknown[];
   readonly #dedupEntries: [unknown, number][];
@@ -59,7 +61,13 @@ export class PristineImage {
     this.#fs = module.FS;
     this.#stackPointer = instance.exports.__stack_pointer as WebAssembly.Global | undefined;
     this.#dedup = dedup;
-    this.#memory = module.HEAPU8.slice();
+    const heap: Uint8Array = module.HEAPU8;
+    this.#memoryLength = heap.length;
+    this.#chunks = [];
+    for (let at = 0; at < heap.length; at += CHUNK) {
+      const chunk = Buffer.from(heap.buffer, heap.byteOffset + at, Math.min(CHUNK, heap.length - at));
+      this.#chunks.push(chunk.compare(ZEROS, 0, chunk.length) === 0 ? undefined : Buffer.from(chunk));
+    }
     this.#stackPointerValue = Number(this.#stackPointer?.value ?? 0);
     this.#hiwire = [];
     for (let i = 0; ; i++) {
@@ -79,7 +87,7 @@ export class PristineImage {
 
   /** Bytes of linear memory in the image. */
   get memoryBytes(): number {
-    return this.#memory.length;
+    return this.#memoryLength;
   }
 
   /** Bytes of linear memory now (it grows, never shrinks). */
@@ -92,16 +100,17 @@ export class PristineImage {
     const heap: Uint8Array = this.#module.HEAPU8;
     // Most of the image is never touched: compare in chunks (read-only, fast), copy the dirty ones
     // and compare those again. Every chunk is then proven equal to the image, in one pass.
-    const live = Buffer.from(heap.buffer, heap.byteOffset, this.#memory.length);
     this.#memoryProblem = undefined;
-    for (let at = 0; at < this.#memory.length; at += CHUNK) {
-      const end = Math.min(at + CHUNK, this.#memory.length);
-      if (live.compare(this.#memory, at, end, at, end) === 0) continue;
-      heap.set(this.#memory.subarray(at, end), at);
-      if (live.compare(this.#memory, at, end, at, end) !== 0) this.#memoryProblem = "linear memory";
+    for (let i = 0, at = 0; i < this.#chunks.length; i++, at += CHUNK) {
+      const live = Buffer.from(heap.buffer, heap.byteOffset + at, Math.min(CHUNK, this.#memoryLength - at));
+      const saved = this.#chunks[i] ?? ZEROS;
+      if (live.compare(saved, 0, live.length) === 0) continue;
+      if (this.#chunks[i]) live.set(saved);
+      else live.fill(0);
+      if (live.compare(saved, 0, live.length) !== 0) this.#memoryProblem = "linear memory";
     }
     // Above the image (memory never shrinks once grown): zero again what is not zero.
-    for (let at = this.#memory.length; at < heap.length; at += CHUNK) {
+    for (let at = this.#memoryLength; at < heap.length; at += CHUNK) {
       const chunk = Buffer.from(heap.buffer, heap.byteOffset + at, Math.min(CHUNK, heap.length - at));
       if (chunk.compare(ZEROS, 0, chunk.length) !== 0) chunk.fill(0);
     }
@@ -146,8 +155,8 @@ export class PristineImage {
     const problems: string[] = [];
     const heap: Uint8Array = this.#module.HEAPU8;
     if (this.#memoryProblem) problems.push(this.#memoryProblem);
-    if (heap.length > this.#memory.length) {
-      for (let at = this.#memory.length; at < heap.length; at += CHUNK) {
+    if (heap.length > this.#memoryLength) {
+      for (let at = this.#memoryLength; at < heap.length; at += CHUNK) {
         const chunk = Buffer.from(heap.buffer, heap.byteOffset + at, Math.min(CHUNK, heap.length - at));
         if (chunk.compare(ZEROS, 0, chunk.length) !== 0) {
           problems.push("memory above the image");
