@@ -45,6 +45,11 @@ export const envSchema = z.object({
   SANDBOX_WORKERS: z.coerce.number().int().min(0).max(256).default(0),
   /** Code Runner: executions that may wait per language before new ones are refused as busy. */
   SANDBOX_QUEUE: z.coerce.number().int().min(0).max(100_000).default(256),
+  /**
+   * Code Runner: start the Python pool at boot, in the background (building its snapshot on the
+   * first boot), so the first `run_python` call does not wait for it.
+   */
+  SANDBOX_PYTHON_WARM: z.stringbool().default(true),
 });
 
 export type Env = z.output<typeof envSchema>;

@@ -16,10 +16,11 @@ export interface CodeRunnerOptions {
   /** Sandbox processes per language. Default 1. */
   processes?: number;
   /**
-   * Start the Python pool (and build its snapshot on first boot) in `start()`. Default false: it
-   * starts on the first `run_python` call, which then waits for it (seconds; longer on first boot).
+   * When to start the Python pool (and build its snapshot on first boot): `true` in `start()`,
+   * which waits for it; `"background"` from `start()` without waiting (a call arriving meanwhile
+   * waits for the same start); `false` (default) on the first `run_python` call.
    */
-  warmPython?: boolean;
+  warmPython?: boolean | "background";
 }
 
 const codeInput = z.object({
@@ -58,13 +59,20 @@ export function createCodeRunnerCapability(options: CodeRunnerOptions): Capabili
   let python: Promise<Runner> | undefined;
   const pythonRunner = () => {
     if (!dataDir) return Promise.reject(new Error("[code-runner] the capability was not started"));
-    python ??= startPythonRunner({
-      dataDir,
-      ...(pool.workers ? { workers: pool.workers } : {}),
-      ...(pool.queue === undefined ? {} : { queue: pool.queue }),
-      ...(pool.processes ? { processes: pool.processes } : {}),
-      ...(logger ? { logger } : {}),
-    });
+    if (!python) {
+      const starting = startPythonRunner({
+        dataDir,
+        ...(pool.workers ? { workers: pool.workers } : {}),
+        ...(pool.queue === undefined ? {} : { queue: pool.queue }),
+        ...(pool.processes ? { processes: pool.processes } : {}),
+        ...(logger ? { logger } : {}),
+      });
+      python = starting;
+      // A failed start is not remembered: the next call tries again.
+      starting.catch(() => {
+        if (python === starting) python = undefined;
+      });
+    }
     return python;
   };
 
@@ -149,7 +157,17 @@ export function createCodeRunnerCapability(options: CodeRunnerOptions): Capabili
       dataDir = ctx.dataDir;
       const runner = javascriptRunner();
       if ("start" in runner && typeof runner.start === "function") await runner.start();
-      if (options.warmPython) await pythonRunner();
+      if (options.warmPython === true) await pythonRunner();
+      if (options.warmPython === "background") {
+        pythonRunner().then(
+          () => ctx.logger.info("the Python sandbox pool is ready"),
+          (error) =>
+            ctx.logger.error(
+              { err: error },
+              "the Python sandbox pool could not start; retrying on the next call",
+            ),
+        );
+      }
     },
     async dispose() {
       const runner = javascript;

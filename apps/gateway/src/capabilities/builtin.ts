@@ -18,6 +18,7 @@ export function builtinCapabilities(env: Env): Capability[] {
       },
       ...(env.SANDBOX_WORKERS > 0 ? { workers: env.SANDBOX_WORKERS } : {}),
       queue: env.SANDBOX_QUEUE,
+      warmPython: env.SANDBOX_PYTHON_WARM ? "background" : false,
     }),
   ];
 }

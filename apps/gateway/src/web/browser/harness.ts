@@ -40,6 +40,8 @@ export async function startTestServer(): Promise<TestServer> {
     DATABASE_PATH: join(dir.path, "gateway.db"),
     ADMIN_TOKEN: TEST_ADMIN_TOKEN,
     LOG_LEVEL: "silent",
+    // These tests list Code Runner's tools but never run Python: no pool, no snapshot build.
+    SANDBOX_PYTHON_WARM: "false",
   });
   try {
     const gateway = await startGateway({
