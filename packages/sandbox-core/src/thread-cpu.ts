@@ -5,12 +5,27 @@
  * collection is not using its CPU limit.
  *
  * A file descriptor opened by a thread keeps pointing at that thread, so the sandbox host's main
- * thread can read a worker's clock through the descriptor the worker opened.
+ * thread can read a worker's clock through the descriptor the worker opened. Node closes the
+ * descriptors a worker opened when the worker exits: the host stops using the number then (it may
+ * soon name another file), and never closes it itself.
  */
 import { closeSync, openSync, readSync } from "node:fs";
 
 /** The path the sandbox process must be allowed to read (`--allow-fs-read`). */
 export const THREAD_CPU_PATH = "/proc/thread-self/schedstat";
+
+/**
+ * The kernel brings a running thread's figure up to date at scheduler ticks (4 ms at the common
+ * HZ=250) and context switches, so a reading can lag by up to a tick: a slice's CPU time is taken
+ * as `min(wall time, clock delta + CLOCK_LAG_MS)`, which never under-counts by more than that and
+ * keeps sub-tick slices from reading as zero.
+ */
+export const CLOCK_LAG_MS = 4;
+
+/** A running slice's CPU time from its wall time and its thread-clock delta (see `CLOCK_LAG_MS`). */
+export function sliceCpuMs(wallMs: number, clockMs: number): number {
+  return Math.max(0, Math.min(wallMs, clockMs + CLOCK_LAG_MS));
+}
 
 /** Opens the calling thread's CPU clock; undefined where the kernel does not offer it. */
 export function openThreadCpu(): number | undefined {

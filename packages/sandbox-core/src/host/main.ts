@@ -11,7 +11,6 @@ import { ControlBlock, epochNow } from "../control.ts";
 import type { EngineOutcome, EngineSpec, StopReason } from "../engine.ts";
 import type { FromHost, FromWorker, HostResult, ToHost, ToWorker, WorkerData } from "../protocol.ts";
 import { describeStop } from "../stop.ts";
-import { closeThreadCpu } from "../thread-cpu.ts";
 import { type ExecutionRequest, SandboxErrorType } from "../types.ts";
 
 /** How often deadlines are checked and a stop request re-armed. */
@@ -96,8 +95,10 @@ function spawn(slot: Slot): void {
     replace(slot, worker);
   }, spec.initTimeoutMs ?? 30_000);
   worker.on("message", (message: FromWorker) => onWorkerMessage(slot, worker, message));
-  worker.on("error", (error) => onWorkerGone(slot, worker, error));
-  worker.on("exit", (code) => onWorkerGone(slot, worker, new Error(`worker exited with code ${code}`)));
+  worker.on("error", (error) => onWorkerGone(slot, worker, error, false));
+  worker.on("exit", (code) =>
+    onWorkerGone(slot, worker, new Error(`worker exited with code ${code}`), false),
+  );
 }
 
 function onWorkerMessage(slot: Slot, worker: Worker, message: FromWorker): void {
@@ -114,7 +115,7 @@ function onWorkerMessage(slot: Slot, worker: Worker, message: FromWorker): void 
     dispatch();
   } else if (message.type === "failed") {
     log("error", `[sandbox] [${spec.language}] worker failed: ${message.message}`, { slot: slot.index });
-    onWorkerGone(slot, worker, new Error(message.message));
+    onWorkerGone(slot, worker, new Error(message.message), false);
   } else if (message.type === "result") {
     const job = slot.job;
     if (!job || job.id !== message.id) return;
@@ -130,9 +131,13 @@ function onWorkerMessage(slot: Slot, worker: Worker, message: FromWorker): void 
   }
 }
 
-/** A worker crashed, exited or was terminated: answer its job and start a replacement. */
-function onWorkerGone(slot: Slot, worker: Worker, error: Error & { code?: string }): void {
+/**
+ * A worker crashed, exited or is being terminated (`alive`: it still runs, so its CPU clock can be
+ * read one last time): answer its job and start a replacement.
+ */
+function onWorkerGone(slot: Slot, worker: Worker, error: Error & { code?: string }, alive: boolean): void {
   if (slot.worker !== worker) return;
+  if (!alive) slot.control.setClock(undefined);
   if (!announcedReady) send({ type: "failed", message: error.message });
   const job = slot.job;
   if (job) {
@@ -164,16 +169,10 @@ function replace(slot: Slot, worker: Worker): void {
   slot.worker = undefined;
   slot.state = "down";
   worker.removeAllListeners("message");
-  const { control } = slot;
-  worker
-    .terminate()
-    .catch(() => {})
-    .finally(() => {
-      // The worker's CPU clock descriptor belongs to the process; close it once the worker is gone.
-      const clock = control.clock();
-      control.setClock(undefined);
-      if (clock !== undefined) closeThreadCpu(clock);
-    });
+  // Node closes the descriptors a worker opened (its CPU clock among them) when it exits: the block
+  // must not be read through that number any more, which may soon name something else.
+  slot.control.setClock(undefined);
+  worker.terminate().catch(() => {});
   if (shuttingDown) return;
   const delay = slot.failures <= 1 ? 0 : Math.min(5_000, 50 * 2 ** slot.failures);
   setTimeout(() => spawn(slot), delay);
@@ -224,7 +223,7 @@ function tick(): void {
         log("warn", `[sandbox] [${spec.language}] guest ignored the stop request; terminating its worker`, {
           reason: job.stopReason,
         });
-        onWorkerGone(slot, slot.worker, new Error("terminated"));
+        onWorkerGone(slot, slot.worker, new Error("terminated"), true);
       }
     }
   }

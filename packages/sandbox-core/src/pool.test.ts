@@ -1,0 +1,342 @@
+/**
+ * The pool, the sandbox host process and the worker runtime, driven by the test engine
+ * (`testing/test-engine.ts`: the request's code is a command such as `spin` or `exit`).
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SandboxPool, type SandboxPoolOptions } from "./pool.ts";
+import { type TestEngineInit, testEngine } from "./testing/index.ts";
+import {
+  DEFAULT_LIMITS,
+  type ExecutionResult,
+  type JsonValue,
+  type Limits,
+  SandboxErrorType,
+} from "./types.ts";
+
+const limits = (overrides: Partial<Limits> = {}): Limits => ({
+  ...DEFAULT_LIMITS,
+  cpuMs: 200,
+  wallMs: 5_000,
+  ...overrides,
+});
+const request = (code: string, overrides: Partial<Limits> = {}, input?: JsonValue) => ({
+  code,
+  limits: limits(overrides),
+  ...(input === undefined ? {} : { input }),
+});
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A started pool of the test engine; `dispose()` it. */
+async function startPool(
+  options: Omit<SandboxPoolOptions, "engine"> = {},
+  init: TestEngineInit = {},
+): Promise<SandboxPool> {
+  const pool = new SandboxPool({ engine: testEngine({ init }), workers: 1, ...options });
+  await pool.start();
+  return pool;
+}
+
+/** The worker thread an execution ran on, and how many it served before. */
+async function thread(pool: SandboxPool): Promise<{ threadId: number; served: number }> {
+  const result = await pool.execute(request("thread"));
+  expect(result.status).toBe("ok");
+  return result.result as { threadId: number; served: number };
+}
+
+/** Waits until `check` holds (the pool answers before its bookkeeping of a dead process is done). */
+async function until(check: () => boolean, what: string): Promise<void> {
+  for (let waited = 0; !check(); waited += 10) {
+    if (waited > 5_000) throw new Error(`timed out waiting for ${what}`);
+    await sleep(10);
+  }
+}
+
+describe("executions", () => {
+  let pool: SandboxPool;
+  beforeAll(async () => {
+    pool = await startPool({ workers: 2, queue: 10 });
+  });
+  afterAll(async () => {
+    await pool?.dispose();
+  });
+
+  it("returns the engine's value and the request's input with timing metrics", async () => {
+    const result = await pool.execute(request('value:{"a":[1,"x",null]}'));
+    expect(result).toMatchObject({
+      status: "ok",
+      result: { a: [1, "x", null] },
+      stdout: "",
+      truncated: false,
+    });
+    expect(result.metrics.wallMs).toBeGreaterThanOrEqual(result.metrics.instantiationMs);
+    expect((await pool.execute(request("input", {}, { n: [1, 2] }))).result).toEqual({ n: [1, 2] });
+  });
+
+  it("runs in a process under the permission model with an empty environment", async () => {
+    expect((await pool.execute(request("read:/etc/passwd"))).result).toBe("ERR_ACCESS_DENIED");
+    expect((await pool.execute(request(`read:${process.cwd()}/package.json`))).result).toBe(
+      "ERR_ACCESS_DENIED",
+    );
+    expect((await pool.execute(request("env"))).result).toEqual([]);
+  });
+
+  it("refuses bad requests before they reach a sandbox", async () => {
+    const refusals: [unknown, string][] = [
+      [{ code: 42, limits: limits() }, SandboxErrorType.invalidInput],
+      [{ code: "value:1", limits: { ...limits(), cpuMs: 0 } }, SandboxErrorType.invalidInput],
+      [{ code: "value:1", limits: limits(), input: 10n }, SandboxErrorType.invalidInput],
+      [
+        { code: `value:1${" ".repeat(100)}`, limits: limits({ codeBytes: 100 }) },
+        SandboxErrorType.codeTooLarge,
+      ],
+    ];
+    const executions = pool.stats().executions;
+    for (const [bad, type] of refusals) {
+      const result = await pool.execute(bad as Parameters<SandboxPool["execute"]>[0]);
+      expect(result.status).toBe("rejected");
+      expect(result.error?.type).toBe(type);
+      expect(result.metrics.instantiationMs).toBe(0);
+    }
+    expect(pool.stats()).toMatchObject({ executions, rejected: refusals.length });
+  });
+
+  it("stops a guest at its CPU limit", async () => {
+    const result = await pool.execute(request("spin", { cpuMs: 50 }));
+    expect(result.status).toBe("cpu_limit");
+    expect(result.error?.type).toBe(SandboxErrorType.cpu);
+    expect(result.metrics.cpuMs).toBeGreaterThanOrEqual(50);
+  });
+
+  it("stops a waiting guest at its wall limit, without charging the wait as CPU time", async () => {
+    const result = await pool.execute(request("sleep", { wallMs: 150 }));
+    expect(result.status).toBe("timeout");
+    expect(result.error?.type).toBe(SandboxErrorType.wall);
+    expect(result.metrics.wallMs).toBeGreaterThanOrEqual(150);
+    expect(result.metrics.cpuMs).toBeLessThan(50);
+  });
+
+  it("cancels a running execution when its signal aborts", async () => {
+    const controller = new AbortController();
+    const running = pool.execute(request("sleep"), controller.signal);
+    await sleep(30);
+    controller.abort();
+    const result = await running;
+    expect(result.status).toBe("cancelled");
+    expect(result.error?.type).toBe(SandboxErrorType.cancelled);
+    expect((await pool.execute(request("value:1"))).result).toBe(1);
+  });
+
+  it("cuts output at the output limit", async () => {
+    const result = await pool.execute(request("print:100", { outputBytes: 40 }));
+    expect(result).toMatchObject({ status: "output_limit", truncated: true, stdout: "x".repeat(40) });
+  });
+
+  it("terminates a worker that ignores the stop request, then serves on without a new process", async () => {
+    const [pid] = pool.processIds();
+    const result = await pool.execute(request("deaf", { cpuMs: 50 }));
+    expect(result.status).toBe("cpu_limit");
+    expect(result.error?.message).toMatch(/terminated/);
+    // The replacement worker starts in the same process, and the process stays healthy.
+    for (let i = 0; i < 6; i++) expect((await pool.execute(request(`value:${i}`))).result).toBe(i);
+    expect(pool.processIds()).toEqual([pid]);
+    expect(pool.stats().processRestarts).toBe(0);
+  });
+
+  it("answers a worker that exits as a crash, then serves on", async () => {
+    const result = await pool.execute(request("exit"));
+    expect(result.status).toBe("error");
+    expect(result.error?.type).toBe(SandboxErrorType.crashed);
+    for (let i = 0; i < 4; i++) expect((await pool.execute(request(`value:${i}`))).result).toBe(i);
+    expect(pool.stats().processRestarts).toBe(0);
+  });
+
+  it("answers an engine that throws as a crash, then serves on", async () => {
+    const result = await pool.execute(request("throw"));
+    expect(result.status).toBe("error");
+    expect(result.error).toMatchObject({ type: SandboxErrorType.crashed });
+    expect(result.error?.message).toMatch(/the engine failed: the test engine failed/);
+    expect((await pool.execute(request("value:true"))).result).toBe(true);
+  });
+
+  it("ends a worker that runs out of V8 heap as memory_limit, then serves on", async () => {
+    const result = await pool.execute(request("heap", { cpuMs: 10_000 }));
+    expect(result.status).toBe("memory_limit");
+    expect(result.error?.type).toBe(SandboxErrorType.memory);
+    expect((await pool.execute(request("value:2"))).result).toBe(2);
+  });
+});
+
+describe("workers", () => {
+  let pool: SandboxPool;
+  beforeAll(async () => {
+    pool = await startPool({ workers: 1 });
+  });
+  afterAll(async () => {
+    await pool?.dispose();
+  });
+
+  it("keep serving from the same worker while the engine vouches for it", async () => {
+    const first = await thread(pool);
+    const second = await thread(pool);
+    expect(second).toEqual({ threadId: first.threadId, served: first.served + 1 });
+  });
+
+  it("are replaced when the engine asks to recycle", async () => {
+    const before = await thread(pool);
+    const recycled = await pool.execute(request("recycle"));
+    expect(recycled).toMatchObject({ status: "ok", result: before.threadId });
+    expect(recycled).not.toHaveProperty("recycle");
+    const after = await thread(pool);
+    expect(after.threadId).not.toBe(before.threadId);
+    expect(after.served).toBe(0);
+  });
+
+  it("are replaced after a crash", async () => {
+    const before = await thread(pool);
+    await pool.execute(request("exit"));
+    const after = await thread(pool);
+    expect(after.threadId).not.toBe(before.threadId);
+    expect(after.served).toBe(0);
+  });
+});
+
+describe("the bounded queue", () => {
+  it("rejects at once when full, serves queued requests in order, and never runs a cancelled one", async () => {
+    const pool = await startPool({ workers: 1, queue: 2 });
+    try {
+      const blocker = new AbortController();
+      let blockerDone = false;
+      const running = pool.execute(request("sleep"), blocker.signal).then((result) => {
+        blockerDone = true;
+        return result;
+      });
+      await until(() => pool.stats().running === 1, "the first execution to start");
+      const order: number[] = [];
+      const cancelled = new AbortController();
+      const queued = [
+        pool.execute(request("value:1")).then((result) => order.push(result.result as number)),
+        pool.execute(request("value:2"), cancelled.signal),
+      ];
+      expect(pool.stats().queued).toBe(2);
+
+      const refused = await pool.execute(request("value:3"));
+      expect(refused.status).toBe("rejected");
+      expect(refused.error?.type).toBe(SandboxErrorType.busy);
+      expect(blockerDone).toBe(false); // answered while the worker was still busy
+      expect(pool.stats().rejected).toBe(1);
+
+      cancelled.abort();
+      expect((await queued[1]) as ExecutionResult).toMatchObject({ status: "cancelled" });
+      const late = pool.execute(request("value:4")).then((result) => order.push(result.result as number));
+      blocker.abort();
+      expect((await running).status).toBe("cancelled");
+      await Promise.all([queued[0], late]);
+      expect(order).toEqual([1, 4]);
+      // The worker ran the blocker, 1, 4 and this: never the cancelled 2.
+      expect((await thread(pool)).served).toBe(3);
+    } finally {
+      await pool.dispose();
+    }
+  });
+
+  it("of size 0 rejects whenever every worker is busy", async () => {
+    const pool = await startPool({ workers: 1, queue: 0 });
+    try {
+      const blocker = new AbortController();
+      const running = pool.execute(request("sleep"), blocker.signal);
+      await until(() => pool.stats().running === 1, "the first execution to start");
+      expect((await pool.execute(request("value:1"))).error?.type).toBe(SandboxErrorType.busy);
+      blocker.abort();
+      expect((await running).status).toBe("cancelled"); // answered at once…
+      await until(() => pool.stats().running === 0, "the worker to stop"); // …the worker frees a moment later
+      expect((await pool.execute(request("value:1"))).result).toBe(1);
+    } finally {
+      await pool.dispose();
+    }
+  });
+});
+
+describe("sandbox processes", () => {
+  it.each(["SIGKILL", "SIGTERM", "SIGSEGV"] as const)(
+    "are replaced when one ends (%s): its executions get a clear error, queued ones run on the new one",
+    async (signal) => {
+      const pool = await startPool({ workers: 1, queue: 5 });
+      try {
+        const [pid] = pool.processIds();
+        const inflight = pool.execute(request("sleep"));
+        await until(() => pool.stats().running === 1, "the execution to start");
+        const queued = pool.execute(request("value:7"));
+        process.kill(pid!, signal);
+        const crashed = await inflight;
+        expect(crashed.status).toBe("error");
+        expect(crashed.error?.type).toBe(SandboxErrorType.crashed);
+        expect(crashed.error?.message).toContain(signal);
+        expect((await queued).result).toBe(7);
+        expect(pool.processIds()).not.toContain(pid);
+        expect(pool.stats().processRestarts).toBe(1);
+      } finally {
+        await pool.dispose();
+      }
+    },
+  );
+
+  it("is killed and replaced when it stops answering, and its execution ends as a timeout", async () => {
+    const pool = await startPool({ workers: 1, killAfterMs: 100 });
+    try {
+      const [pid] = pool.processIds();
+      const inflight = pool.execute(request("sleep", { wallMs: 200 }));
+      await until(() => pool.stats().running === 1, "the execution to start");
+      process.kill(pid!, "SIGSTOP"); // frozen: neither its host nor its workers answer
+      const hung = await inflight;
+      expect(hung.status).toBe("timeout");
+      expect(hung.error?.message).toMatch(/stopped answering/);
+      expect(hung.metrics.wallMs).toBeGreaterThanOrEqual(200 + 100 + 100);
+      expect((await pool.execute(request("value:8"))).result).toBe(8);
+      expect(pool.processIds()).not.toContain(pid);
+    } finally {
+      await pool.dispose();
+    }
+  });
+
+  it("fail alone: the other processes' executions are unaffected", async () => {
+    const pool = await startPool({ workers: 2, processes: 2 });
+    try {
+      const pids = pool.processIds();
+      expect(pids).toHaveLength(2);
+      const first = pool.execute(request("sleep", { wallMs: 400 }));
+      const second = pool.execute(request("sleep", { wallMs: 400 }));
+      await until(() => pool.stats().running === 2, "both executions to start");
+      process.kill(pids[0]!, "SIGKILL");
+      const results = await Promise.all([first, second]);
+      expect(results.map((result) => result.status).sort()).toEqual(["error", "timeout"]);
+      expect((await pool.execute(request("value:9"))).result).toBe(9);
+    } finally {
+      await pool.dispose();
+    }
+  });
+
+  it("report an engine that cannot start, and answer requests instead of leaving them waiting", async () => {
+    const pool = new SandboxPool({ engine: testEngine({ init: { failStart: true } }), workers: 1 });
+    try {
+      await expect(pool.start()).rejects.toThrow(/the test engine was told not to start/);
+      const result = await pool.execute(request("value:1"));
+      expect(result.status).toBe("error");
+      expect(result.error?.type).toBe(SandboxErrorType.unavailable);
+    } finally {
+      await pool.dispose();
+    }
+  });
+
+  it("end on dispose: running executions get an error, queued ones are rejected, later ones too", async () => {
+    const pool = await startPool({ workers: 1, queue: 5 });
+    const [pid] = pool.processIds();
+    const running = pool.execute(request("sleep"));
+    await until(() => pool.stats().running === 1, "the execution to start");
+    const queued = pool.execute(request("value:1"));
+    await pool.dispose();
+    expect((await running).error?.type).toBe(SandboxErrorType.unavailable);
+    expect(await queued).toMatchObject({ status: "rejected", error: { type: SandboxErrorType.unavailable } });
+    expect((await pool.execute(request("value:1"))).status).toBe("rejected");
+    expect(() => process.kill(pid!, 0)).toThrow();
+  });
+});
