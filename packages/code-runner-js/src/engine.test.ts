@@ -172,16 +172,51 @@ describe("limits", () => {
     expect(result.metrics.cpuMs).toBeLessThan(400);
   });
 
-  it.each([
+  const bombs = [
     ["growing arrays", "const a = []; for (;;) a.push(new Array(1e5).fill(0.5));"],
     ["long strings", "let s = 'x'.repeat(1 << 20); const keep = []; for (;;) { keep.push(s); s = s + 'y'; }"],
     ["typed arrays", "const a = []; for (;;) a.push(new Uint8Array(1e6));"],
     ["one huge allocation", "new ArrayBuffer(512 * 1024 * 1024)"],
-  ])("stops %s at the memory limit and the next run succeeds", async (_name, code) => {
-    const result = await run(code, { memoryBytes: 32 * MB, cpuMs: 10_000 });
+  ];
+  /** Linear memory beyond the memory limit: static data and the interpreter's stack (engine.ts). */
+  const RESERVED = 6 * MB;
+
+  it.each(bombs)(
+    "stops %s at a lowered memory limit under the default CPU limit, and the next run succeeds",
+    async (_name, code) => {
+      const result = await run(code!, { memoryBytes: 12 * MB });
+      expect(result.status).toBe("memory_limit");
+      expect(result.error?.type).toBe("MemoryLimitExceeded");
+      expect(result.metrics.peakMemoryBytes).toBeLessThanOrEqual(12 * MB + RESERVED);
+      expect((await run("[1, 2].length", { memoryBytes: 12 * MB })).result).toBe(2);
+    },
+  );
+
+  // Filling memory costs CPU: on a 2-core VM each fresh page costs microseconds to fault in, so
+  // reaching 128 MB takes more than the default 100 ms for bombs that write what they allocate.
+  // Whatever ends them first, none gets past its memory limit, and the pool serves on.
+  it.each(bombs)(
+    "holds %s to the default limits, ending at whichever it reaches first",
+    async (name, code) => {
+      const result = await run(code!);
+      expect(["memory_limit", "cpu_limit"]).toContain(result.status);
+      if (name === "one huge allocation") expect(result.status).toBe("memory_limit");
+      if (result.metrics.peakMemoryBytes !== undefined) {
+        expect(result.metrics.peakMemoryBytes).toBeLessThanOrEqual(DEFAULT_LIMITS.memoryBytes + RESERVED);
+      }
+      expect((await run("[1, 2].length")).result).toBe(2);
+    },
+  );
+
+  it("reports the memory limit when an allocation fails after the CPU limit ran out", async () => {
+    // Each 2 MB typed array is one long built-in call, and QuickJS polls its interrupt handler only
+    // every many thousand bytecodes: the guest runs past its 1 ms of CPU until an allocation fails.
+    const result = await run("const a = []; for (;;) a.push(new Uint8Array(2e6));", {
+      memoryBytes: 24 * MB,
+      cpuMs: 1,
+    });
     expect(result.status).toBe("memory_limit");
-    expect(result.error?.type).toBe("MemoryLimitExceeded");
-    expect((await run("[1, 2].length", { memoryBytes: 32 * MB })).result).toBe(2);
+    expect(result.metrics.cpuMs).toBeGreaterThan(1);
   });
 
   it("makes deep recursion a guest error", async () => {

@@ -61,9 +61,16 @@ const RESERVED_BYTES = 6 * 1024 * 1024;
 const JOB_BATCH = 64;
 /** QuickJS's own stack limit, well below the worker thread's stack (sandbox-core default 64 MB). */
 const MAX_STACK_BYTES = 512 * 1024;
+/** Time the prelude gets to describe a guest's error (its getters are guest code). */
+const DESCRIBE_BUDGET_MS = 20;
 /** Frames kept in a reported stack (a stack overflow would list thousands). */
 const MAX_STACK_LINES = 20;
 const DEFAULT_READY = 2;
+/**
+ * Refilling waits this long after an execution: on a busy machine the worker's burst of
+ * instantiation would otherwise compete for a core with the result on its way to the gateway.
+ */
+const REFILL_DELAY_MS = 5;
 
 /** Why the guest stopped, when the host's control block does not say. */
 type LocalStop = "output_limit" | "timeout";
@@ -95,6 +102,12 @@ interface Sandbox {
   session: Session | undefined;
   /** Bytes the memory may grow to during this execution: the request's memory limit + reserve. */
   cap: number;
+  /**
+   * Set while the host has the prelude describe the guest's error: that call gets its own small
+   * time budget, so that an error thrown as the guest was stopped (an allocation that failed as the
+   * CPU limit ran out) can still be read.
+   */
+  describingUntil: number | undefined;
 }
 
 export function createJavaScriptEngine(init: JavaScriptEngineInit): Engine {
@@ -122,12 +135,14 @@ export function createJavaScriptEngine(init: JavaScriptEngineInit): Engine {
   /** The sandbox being prepared in the background, if any. */
   let creating: Promise<Sandbox> | undefined;
   let fillFailure: unknown;
+  let refill: NodeJS.Timeout | undefined;
+  let disposed = false;
 
   /** Tops the ready list up while the worker is idle. */
   const fill = async () => {
     if (creating) return;
     try {
-      while (!running && ready.length < target) {
+      while (!running && !disposed && ready.length < target) {
         creating = createSandbox(wasmModule, maxPages, pause);
         ready.push(await creating);
         creating = undefined;
@@ -147,7 +162,8 @@ export function createJavaScriptEngine(init: JavaScriptEngineInit): Engine {
         if (creating) await creating.catch(() => {});
         else ready.push(await createSandbox(wasmModule, maxPages));
       }
-      void fill();
+      clearTimeout(refill);
+      refill = setTimeout(() => void fill(), REFILL_DELAY_MS);
     },
     async execute(request, control) {
       running = true;
@@ -164,6 +180,12 @@ export function createJavaScriptEngine(init: JavaScriptEngineInit): Engine {
         idle?.resolve();
         idle = undefined;
       }
+    },
+    dispose() {
+      // Prepared instances are dropped whole, like used ones.
+      disposed = true;
+      clearTimeout(refill);
+      ready.length = 0;
     },
   };
 }
@@ -190,11 +212,20 @@ async function createSandbox(
   const runtime = module.newRuntime();
   runtime.setMaxStackSize(MAX_STACK_BYTES);
   const context = runtime.newContext();
-  const sandbox = { memory, runtime, context, session: undefined, cap: maxPages * WASM_PAGE } as Sandbox;
+  const sandbox = {
+    memory,
+    runtime,
+    context,
+    session: undefined,
+    cap: maxPages * WASM_PAGE,
+    describingUntil: undefined,
+  } as Sandbox;
   capGrowth(sandbox);
   runtime.setInterruptHandler(() => {
     const session = sandbox.session;
-    return session !== undefined && (session.stop !== undefined || session.control.shouldStop());
+    if (session === undefined) return false;
+    if (sandbox.describingUntil !== undefined) return performance.now() > sandbox.describingUntil;
+    return session.stop !== undefined || session.control.shouldStop();
   });
   installHostFunctions(sandbox);
   await pause?.();
@@ -313,7 +344,9 @@ async function runOnce(
     }
 
     const describeError = (error: QuickJSHandle): ExecutionError => {
+      sandbox.describingUntil = performance.now() + DESCRIBE_BUDGET_MS;
       const described = ctx.callFunction(sandbox.describe, ctx.undefined, error);
+      sandbox.describingUntil = undefined;
       if (described.error) {
         // Describing the error failed too: the guest heap is exhausted (or the guest was interrupted).
         described.error.dispose();
@@ -324,12 +357,18 @@ async function runOnce(
       return { type: value.type, message: value.message, ...(stack ? { stack } : {}) };
     };
 
-    /** The status when the guest was stopped or failed, or undefined for a plain guest error. */
+    /**
+     * The status when the guest was stopped or failed, or undefined for a plain guest error. What
+     * ended the guest decides: an allocation that failed is `memory_limit` even if the CPU limit
+     * ran out meanwhile (filling memory costs CPU), an interrupt is the host's reason.
+     */
     const stopped = (error?: ExecutionError): LocalStop | "memory_limit" | StopReason | undefined => {
       if (session.stop) return session.stop;
+      const outOfMemory = outOfMemoryEvidence(error);
+      if (outOfMemory === "certain") return "memory_limit";
       const reason = control.stopReason();
       if (reason) return reason;
-      return isOutOfMemory(error) ? "memory_limit" : undefined;
+      return outOfMemory ? "memory_limit" : undefined;
     };
     const failed = (error: ExecutionError): EngineOutcome => {
       const status = stopped(error);
@@ -361,11 +400,21 @@ async function runOnce(
       return failed(error);
     }
     const final = settled.value;
+    /**
+     * The guest was stopped: if the script had already failed (an allocation that failed as the CPU
+     * limit ran out), that failure decides the status; else the stop does.
+     */
+    const haltedOutcome = (): EngineOutcome => {
+      const state = ctx.getPromiseState(main);
+      if (state.type === "rejected") return failed(state.error.consume((handle) => describeError(handle)));
+      if (state.type === "fulfilled") state.value.dispose();
+      return failed(stopError());
+    };
 
     for (;;) {
       // Run queued jobs in small batches: a deadline passing inside one batch is seen after it.
       while (rt.hasPendingJob()) {
-        if (halted()) return failed(stopError());
+        if (halted()) return haltedOutcome();
         const jobs = rt.executePendingJobs(JOB_BATCH);
         if (jobs.error) {
           const error = describeError(jobs.error);
@@ -373,7 +422,7 @@ async function runOnce(
           return failed(error);
         }
       }
-      if (halted()) return failed(stopError());
+      if (halted()) return haltedOutcome();
       const state = ctx.getPromiseState(final);
       if (state.type === "fulfilled") {
         const json = state.value.consume((handle) =>
@@ -505,12 +554,16 @@ function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
 /** The error type used when even describing the guest's error failed. */
 const UNDESCRIBABLE = "Error";
 
-function isOutOfMemory(error: ExecutionError | undefined): boolean {
-  if (!error) return false;
-  if (error.message === "Uncaught exception") return true;
-  if (error.type === "InternalError" && /out of memory/i.test(error.message)) return true;
-  // An allocation failure inside the engine sometimes surfaces as an empty non-Error value.
-  return error.message === "Uncaught ''" || error.message === "Uncaught null";
+/**
+ * Whether a guest error says the heap ran out: `certain` for QuickJS's out-of-memory error (or the
+ * empty non-Error value an allocation failure inside the engine sometimes throws), `possible` when
+ * even describing the error failed (an exhausted heap, or an interrupt that is still pending).
+ */
+function outOfMemoryEvidence(error: ExecutionError | undefined): "certain" | "possible" | undefined {
+  if (!error) return undefined;
+  if (error.type === "InternalError" && /out of memory/i.test(error.message)) return "certain";
+  if (error.message === "Uncaught ''" || error.message === "Uncaught null") return "certain";
+  return error.message === "Uncaught exception" ? "possible" : undefined;
 }
 
 /** Keeps the user's frames: drops the prelude's, so line numbers point into the user's code. */
