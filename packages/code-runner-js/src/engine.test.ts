@@ -120,6 +120,36 @@ describe("semantics", () => {
     expect(result.stderr).toBe("w\n[Function: named] [class K] Symbol(s)\n");
   });
 
+  it("substitutes format specifiers and quotes keys and strings like Node", async () => {
+    const result = await run(String.raw`
+      console.log("100%% %s %s", "a");
+      console.log("%j and %o", { a: 1 }, [2]);
+      console.log("%d%i%f", "4", 5.7, "6.5");
+      console.log("no format", "%s");
+      console.log({ "a-b": 1, $x: 2, _y: 3, "1a": 4, "": 5 });
+      console.log(["it's", "a\\b", "l1\nl2"]);`);
+    expect(result.stdout).toBe(
+      [
+        "100% a %s",
+        '{"a":1} and [ 2 ]',
+        "456.5",
+        "no format %s",
+        "{ 'a-b': 1, $x: 2, _y: 3, '1a': 4, '': 5 }",
+        String.raw`[ 'it\'s', 'a\\b', 'l1\nl2' ]`,
+        "",
+      ].join("\n"),
+    );
+  });
+
+  it("formats with the built-ins it captured before the code ran", async () => {
+    const result = await run(
+      "Object.keys = () => { throw new Error('replaced'); };\nglobalThis.eval = null;\nconsole.log({ a: 1 }); new Map([['k', 1]])",
+    );
+    expect(result.status).toBe("ok");
+    expect(result.stdout).toBe("{ a: 1 }\n");
+    expect(result.result).toEqual({ k: 1 });
+  });
+
   it("converts results to JSON faithfully", async () => {
     const cases: [string, JsonValue | undefined][] = [
       ["undefined", undefined],
@@ -219,6 +249,29 @@ describe("limits", () => {
     expect(result.metrics.cpuMs).toBeGreaterThan(1);
   });
 
+  it("gives a memory limit above the server maximum an instance of its own", async () => {
+    const small = createJavaScriptRunner({ workers: 1, maxMemoryBytes: 16 * MB });
+    try {
+      await small.start();
+      const bomb = "const a = []; for (;;) a.push(new Uint8Array(1e6));";
+      const within = await small.execute({
+        code: bomb,
+        limits: { ...DEFAULT_LIMITS, memoryBytes: 16 * MB, cpuMs: 5_000 },
+      });
+      expect(within.status).toBe("memory_limit");
+      expect(within.metrics.peakMemoryBytes).toBeLessThanOrEqual(16 * MB + RESERVED);
+      const above = await small.execute({
+        code: bomb,
+        limits: { ...DEFAULT_LIMITS, memoryBytes: 40 * MB, cpuMs: 5_000 },
+      });
+      expect(above.status).toBe("memory_limit");
+      expect(above.metrics.peakMemoryBytes).toBeGreaterThan(16 * MB + RESERVED);
+      expect(above.metrics.peakMemoryBytes).toBeLessThanOrEqual(40 * MB + RESERVED);
+    } finally {
+      await small.dispose();
+    }
+  });
+
   it("makes deep recursion a guest error", async () => {
     const result = await run("function down(n) { return down(n + 1) + 1; }\ndown(0);", { cpuMs: 5_000 });
     expect(result.status).toBe("error");
@@ -266,7 +319,8 @@ describe("isolation", () => {
       "typeof fetch",
       "typeof globalThis.constructor.constructor('return typeof process')()",
       "globalThis.constructor.constructor('return typeof process')()",
-      "typeof __write + typeof __timer + typeof __clear",
+      "typeof __write + typeof __timer + typeof __clear + typeof __load",
+      "typeof document + typeof window + typeof navigator",
     ];
     for (const code of probes) {
       const result = await run(code);
@@ -276,6 +330,9 @@ describe("isolation", () => {
     const imported = await run("await import('fs')");
     expect(imported.status).toBe("error");
     expect(imported.error?.message).toMatch(/fs/);
+    const statically = await run("import fs from 'fs';\nfs");
+    expect(statically.status).toBe("error");
+    expect(statically.error?.type).toBe("SyntaxError");
   });
 
   it("gives every execution a fresh global scope", async () => {
