@@ -2,7 +2,7 @@ import { Worker } from "node:worker_threads";
 import { describe, expect, it } from "vitest";
 import { ControlBlock, epochNow, GuestState } from "./control.ts";
 import { INTERRUPT_SIGNAL } from "./engine.ts";
-import { closeThreadCpu, openThreadCpu, readThreadCpu } from "./thread-cpu.ts";
+import { CLOCK_LAG_MS, closeThreadCpu, openThreadCpu, readThreadCpu, sliceCpuMs } from "./thread-cpu.ts";
 
 const busy = (ms: number) => {
   const end = performance.now() + ms;
@@ -127,6 +127,13 @@ describe("ControlBlock", () => {
 });
 
 describe("thread CPU clock", () => {
+  it("makes a slice's CPU time its clock delta plus one tick of lag, never more than its wall time", () => {
+    expect(sliceCpuMs(0.2, 0)).toBe(0.2); // a sub-tick slice the clock has not seen yet
+    expect(sliceCpuMs(300, 5)).toBe(5 + CLOCK_LAG_MS); // mostly descheduled
+    expect(sliceCpuMs(100, 98)).toBe(100);
+    expect(sliceCpuMs(5, -1)).toBe(CLOCK_LAG_MS - 1);
+  });
+
   it("advances with work on its thread, never faster than wall time, and not with sleep", () => {
     const fd = openThreadCpu();
     if (fd === undefined) throw new Error("this test needs /proc/thread-self/schedstat (Linux)");

@@ -1,5 +1,5 @@
 import { INTERRUPT_SIGNAL, type StopReason } from "./engine.ts";
-import { readThreadCpu } from "./thread-cpu.ts";
+import { readThreadCpu, sliceCpuMs } from "./thread-cpu.ts";
 
 /**
  * The shared control block of one worker: a small `SharedArrayBuffer` both the sandbox host's main
@@ -124,7 +124,7 @@ export class ControlBlock {
       const clock = this.clock();
       if (clock !== undefined && !Number.isNaN(sliceStart)) {
         try {
-          return accumulated + Math.max(0, readThreadCpu(clock) - sliceStart);
+          return accumulated + sliceCpuMs(now - since, readThreadCpu(clock) - sliceStart);
         } catch {
           // The worker is gone: fall back to wall time.
         }

@@ -8,7 +8,7 @@ import { ControlBlock } from "./control.ts";
 import type { Engine, EngineFactory, EngineOutcome, ExecutionControl, StopReason } from "./engine.ts";
 import type { FromWorker, ToWorker, WorkerData } from "./protocol.ts";
 import { describeStop } from "./stop.ts";
-import { openThreadCpu, readThreadCpu } from "./thread-cpu.ts";
+import { openThreadCpu, readThreadCpu, sliceCpuMs } from "./thread-cpu.ts";
 import { SandboxErrorType } from "./types.ts";
 
 export type { Engine, EngineFactory, EngineOutcome, ExecutionControl, StopReason } from "./engine.ts";
@@ -121,7 +121,7 @@ function createExecutionControl(
   /** Before this `performance.now()` the CPU limit cannot have been reached (CPU time ≤ wall time). */
   let nextCheck = 0;
   let startedAt: number | undefined;
-  const slice = (now: number) => (threadCpu ? threadCpu() - sliceCpu : now - since);
+  const slice = (now: number) => (threadCpu ? sliceCpuMs(now - since, threadCpu() - sliceCpu) : now - since);
   const cpuMs = () => (since >= 0 ? accumulated + slice(performance.now()) : accumulated);
   /** Cheap enough for an interrupt handler: reads the CPU clock only when wall time says it might be due. */
   const overLimit = () => {
