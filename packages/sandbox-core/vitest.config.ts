@@ -1,13 +1,4 @@
-import { defineConfig } from "vitest/config";
+import { vitestConfig } from "@gateway/vitest-config";
 
-/** The shared settings (see tooling/vitest), plus building the host and test-engine bundles first. */
-export default defineConfig({
-  test: {
-    include: ["src/**/*.test.ts"],
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
-    pool: "forks",
-    fileParallelism: false,
-    globalSetup: ["./src/testing/build-bundles.ts"],
-  },
-});
+/** Builds the host and test-engine bundles once before the tests. */
+export default vitestConfig({ testTimeout: 30_000, globalSetup: ["./src/testing/build-bundles.ts"] });
