@@ -76,7 +76,7 @@ export function createCodeRunnerCapability(options: CodeRunnerOptions): Capabili
     return python;
   };
 
-  const runJavaScript = defineTool<CodeRunnerSettings, typeof codeInput, typeof executionResultSchema>({
+  const runJavaScript = codeTool({
     name: "run_javascript",
     title: "Run JavaScript",
     description: [
@@ -85,28 +85,12 @@ export function createCodeRunnerCapability(options: CodeRunnerOptions): Capabili
       "input value. setTimeout/setInterval/queueMicrotask are available. No require, import, process, fetch or DOM.",
       "Each run starts from a clean state and is limited in memory, CPU time, wall time, code size and output.",
     ].join(" "),
-    inputSchema: codeInput,
-    outputSchema: executionResultSchema,
-    annotations: ANNOTATIONS,
-    isEnabled: (settings) => settings.languages.javascript,
-    async handler(input, ctx) {
-      const result = await javascriptRunner().execute(
-        {
-          code: input.code,
-          limits: toLimits(ctx.settings.limits),
-          ...(input.input === undefined ? {} : { input: input.input }),
-        },
-        ctx.signal,
-      );
-      return {
-        content: [{ type: "text", text: summarize(result, "main.js") }],
-        structuredContent: result,
-        isError: result.status !== "ok",
-      };
-    },
+    language: "javascript",
+    runner: async () => javascriptRunner(),
+    summarize: (result) => summarize(result, "main.js"),
   });
 
-  const runPython = defineTool<CodeRunnerSettings, typeof codeInput, typeof executionResultSchema>({
+  const runPython = codeTool({
     name: "run_python",
     title: "Run Python",
     description: [
@@ -116,33 +100,9 @@ export function createCodeRunnerCapability(options: CodeRunnerOptions): Capabili
       "no network, subprocesses, host files or third-party packages. Each run starts from a clean interpreter and",
       "is limited in memory, CPU time, wall time, code size and output.",
     ].join(" "),
-    inputSchema: codeInput,
-    outputSchema: executionResultSchema,
-    annotations: ANNOTATIONS,
-    isEnabled: (settings) => settings.languages.python,
-    async handler(input, ctx) {
-      const submitted = performance.now();
-      let result: ExecutionResult;
-      try {
-        const runner = await pythonRunner();
-        result = await runner.execute(
-          {
-            code: input.code,
-            limits: toLimits(ctx.settings.limits),
-            ...(input.input === undefined ? {} : { input: input.input }),
-          },
-          ctx.signal,
-        );
-      } catch (error) {
-        ctx.logger.error({ err: error }, "the Python runner could not start");
-        result = unavailable(performance.now() - submitted);
-      }
-      return {
-        content: [{ type: "text", text: summarize(result, "<code>", pythonLine) }],
-        structuredContent: result,
-        isError: result.status !== "ok",
-      };
-    },
+    language: "python",
+    runner: pythonRunner,
+    summarize: (result) => summarize(result, "<code>", pythonLine),
   });
 
   return defineCapability({
@@ -180,12 +140,59 @@ export function createCodeRunnerCapability(options: CodeRunnerOptions): Capabili
   });
 }
 
+/**
+ * One language's tool: offered while its language is switched on; runs the code with the
+ * gateway's limits and the call's AbortSignal. A runner that cannot start gives a `rejected`
+ * result, never a thrown error.
+ */
+function codeTool(spec: {
+  name: string;
+  title: string;
+  description: string;
+  language: keyof CodeRunnerSettings["languages"];
+  runner: () => Promise<Runner>;
+  summarize: (result: ExecutionResult) => string;
+}) {
+  return defineTool<CodeRunnerSettings, typeof codeInput, typeof executionResultSchema>({
+    name: spec.name,
+    title: spec.title,
+    description: spec.description,
+    inputSchema: codeInput,
+    outputSchema: executionResultSchema,
+    annotations: ANNOTATIONS,
+    isEnabled: (settings) => settings.languages[spec.language],
+    async handler(input, ctx) {
+      const submitted = performance.now();
+      let result: ExecutionResult;
+      try {
+        const runner = await spec.runner();
+        result = await runner.execute(
+          {
+            code: input.code,
+            limits: toLimits(ctx.settings.limits),
+            ...(input.input === undefined ? {} : { input: input.input }),
+          },
+          ctx.signal,
+        );
+      } catch (error) {
+        ctx.logger.error({ err: error, language: spec.language }, "the sandbox runner could not start");
+        result = unavailable(spec.language, performance.now() - submitted);
+      }
+      return {
+        content: [{ type: "text", text: spec.summarize(result) }],
+        structuredContent: result,
+        isError: result.status !== "ok",
+      };
+    },
+  });
+}
+
 /** The innermost line of the user's code in a Python traceback. */
 function pythonLine(stack: string): string | undefined {
   return [...stack.matchAll(/File "<code>", line (\d+)/g)].at(-1)?.[1];
 }
 
-function unavailable(wallMs: number): ExecutionResult {
+function unavailable(language: string, wallMs: number): ExecutionResult {
   return {
     status: "rejected",
     stdout: "",
@@ -193,7 +200,7 @@ function unavailable(wallMs: number): ExecutionResult {
     truncated: false,
     error: {
       type: SandboxErrorType.unavailable,
-      message: "The Python sandbox is not available. Retry later.",
+      message: `The ${language === "python" ? "Python" : "JavaScript"} sandbox is not available. Retry later.`,
     },
     metrics: { queueMs: wallMs, instantiationMs: 0, cpuMs: 0, wallMs },
   };

@@ -38,7 +38,7 @@ function limitField(key: keyof MaxLimits, max: number) {
     .min(1)
     .max(max)
     .default(Math.min(DEFAULT_SETTINGS_LIMITS[key], max))
-    .meta({ title, description: `${description} At most ${max}.` });
+    .meta({ title, description });
 }
 
 /**
