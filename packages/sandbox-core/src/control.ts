@@ -12,6 +12,7 @@ import { readThreadCpu, sliceCpuMs } from "./thread-cpu.ts";
  * | 8–11  | int32   | worker     | guest state: 0 idle, 1 running, 2 waiting                  |
  * | 12–15 | int32   | worker     | the worker's CPU clock file descriptor + 1 (0: none)       |
  * | 16–19 | int32   | worker     | sequence: odd while the worker rewrites the fields below   |
+ * | 20–23 | int32   | worker     | 1 once the guest of the current request started, else 0    |
  * | 24–31 | float64 | worker     | guest CPU ms accumulated before the current running slice |
  * | 32–39 | float64 | worker     | epoch ms at which the current running slice began         |
  * | 40–47 | float64 | worker     | the worker's thread CPU ms when that slice began (or NaN)  |
@@ -27,6 +28,7 @@ const REASON = 1;
 const STATE = 2;
 const CLOCK = 3;
 const SEQUENCE = 4;
+const STARTED = 5;
 const CPU_ACCUMULATED = 3;
 const RUNNING_SINCE = 4;
 const SLICE_CPU_START = 5;
@@ -63,7 +65,21 @@ export class ControlBlock {
   reset(): void {
     Atomics.store(this.ints, INTERRUPT, 0);
     Atomics.store(this.ints, REASON, 0);
+    Atomics.store(this.ints, STARTED, 0);
     this.#write(GuestState.idle, 0, 0, Number.NaN);
+  }
+
+  /** Worker: the current request's guest is about to run its first instruction. */
+  markStarted(): void {
+    Atomics.store(this.ints, STARTED, 1);
+  }
+
+  /**
+   * Host: whether the current request's guest started. Until it has, the request can be handed
+   * to another worker without running any guest code twice.
+   */
+  started(): boolean {
+    return Atomics.load(this.ints, STARTED) !== 0;
   }
 
   /** Host: asks the guest to stop. The first reason given wins. */

@@ -126,14 +126,17 @@ export interface Engine {
    * restore an image). Called once after the factory and again after each execution that did not
    * recycle, right after its result was sent. The next `execute` waits for it: an engine that keeps
    * several executions ready may return as soon as one is and prepare more in the background.
-   * A throw is fatal to the worker.
+   * A throw is fatal to the worker. A request the host already handed to it does not fail with it:
+   * its guest never started, so it goes back to the front of the queue (once; a second failure
+   * before its guest starts answers it with `SandboxCrashed`).
    */
   prepare?(): void | Promise<void>;
   /**
    * Runs one execution. The request was already checked (code size, input). Must call
    * `control.guestStarted()` before the first guest instruction. Guest failures are outcomes, not
    * throws; a throw is treated as a host-level failure: the execution ends as `error`
-   * (`SandboxCrashed`) and the worker is replaced.
+   * (`SandboxCrashed`) and the worker is replaced. A throw before `guestStarted()` fails the worker
+   * like a failed `prepare`, and the request is re-queued the same way.
    */
   execute(request: ExecutionRequest, control: ExecutionControl): Promise<EngineOutcome>;
   /** Releases what the engine holds. Called when the worker is asked to shut down. */

@@ -200,6 +200,66 @@ describe("workers", () => {
   });
 });
 
+describe("a worker that fails before its request's guest starts", () => {
+  /** A one-worker pool that records the host's log messages. */
+  async function recordingPool(init: TestEngineInit = {}) {
+    const messages: string[] = [];
+    const record = (_obj: object, msg?: string) => {
+      if (msg) messages.push(msg);
+    };
+    const pool = await startPool(
+      { workers: 1, logger: { debug: record, info: record, warn: record, error: record } },
+      init,
+    );
+    return { pool, requeued: () => messages.filter((m) => m.includes("re-queued")).length };
+  }
+
+  it.each(["throw", "exit"])("hands the request to the replacement worker (prepare: %s)", async (how) => {
+    const { pool, requeued } = await recordingPool();
+    try {
+      const broken = await pool.execute(request(`breakPrepare:${how}`));
+      expect(broken.status).toBe("ok");
+      // This request reaches the broken worker; its prepare fails only once the request arrived.
+      const moved = await thread(pool);
+      expect(moved.threadId).not.toBe(broken.result);
+      expect(moved.served).toBe(0);
+      expect(requeued()).toBe(1);
+      expect(pool.stats().processRestarts).toBe(0);
+      expect((await pool.execute(request("value:3"))).result).toBe(3);
+    } finally {
+      await pool.dispose();
+    }
+  });
+
+  it("answers a request whose second worker fails before its guest starts too, then serves on", async () => {
+    const { pool, requeued } = await recordingPool();
+    try {
+      const result = await pool.execute(request("throwBeforeStart"));
+      expect(result.status).toBe("error");
+      expect(result.error?.type).toBe(SandboxErrorType.crashed);
+      expect(result.error?.message).toMatch(/could not start.*failed again.*did not run/);
+      expect(requeued()).toBe(1);
+      expect((await thread(pool)).served).toBe(0);
+    } finally {
+      await pool.dispose();
+    }
+  });
+
+  it("answers a re-queued request when the replacement worker cannot start", async () => {
+    const { pool, requeued } = await recordingPool({ failStartAfterThread: 1 });
+    try {
+      expect((await pool.execute(request("breakPrepare:throw"))).status).toBe("ok");
+      const result = await pool.execute(request("value:1"));
+      expect(result.status).toBe("error");
+      expect(result.error?.type).toBe(SandboxErrorType.crashed);
+      expect(result.error?.message).toMatch(/could not start.*a new worker failed to start.*did not run/);
+      expect(requeued()).toBe(1);
+    } finally {
+      await pool.dispose();
+    }
+  });
+});
+
 describe("the bounded queue", () => {
   it("rejects at once when full, serves queued requests in order, and never runs a cancelled one", async () => {
     const pool = await startPool({ workers: 1, queue: 2 });

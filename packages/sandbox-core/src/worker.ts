@@ -26,11 +26,19 @@ export function serveEngine<Init>(factory: EngineFactory<Init>): void {
   const send = (message: FromWorker) => port.postMessage(message);
 
   let engine: Engine | undefined;
-  let preparing: Promise<void> = Promise.resolve();
+  /** Settles once the next execution is ready: false when `prepare` failed (the worker is done). */
+  let preparing: Promise<boolean> = Promise.resolve(true);
   let chain: Promise<void> = Promise.resolve();
   let current: { id: number; abort: AbortController } | undefined;
+  let failed = false;
 
+  /**
+   * Fatal to the worker. The host replaces it; a request it held whose guest had not started yet
+   * is handed to another worker.
+   */
   const fail = (error: unknown) => {
+    if (failed) return;
+    failed = true;
     send({
       type: "failed",
       message: error instanceof Error ? (error.stack ?? error.message) : String(error),
@@ -40,15 +48,18 @@ export function serveEngine<Init>(factory: EngineFactory<Init>): void {
 
   const run = async (message: Extract<ToWorker, { type: "run" }>) => {
     const takenAt = performance.now();
-    await preparing;
+    // No guest code runs on an engine that could not get ready.
+    if (!(await preparing) || failed) return;
     const active = engine!;
     const abort = new AbortController();
     current = { id: message.id, abort };
     const { control, finish } = createExecutionControl(block, message, abort.signal, clock);
     let outcome: EngineOutcome;
+    let thrown: { error: unknown } | undefined;
     try {
       outcome = await active.execute(message.request, control);
     } catch (error) {
+      thrown = { error };
       outcome = {
         status: "error",
         stdout: "",
@@ -63,6 +74,8 @@ export function serveEngine<Init>(factory: EngineFactory<Init>): void {
     }
     const { cpuMs, startedAt } = finish();
     current = undefined;
+    // A throw before the guest started is a failure of the worker, not of the request.
+    if (thrown && startedAt === undefined) return fail(thrown.error);
     outcome = applyStopReason(outcome, block.reason() ?? control.stopReason());
     send({
       type: "result",
@@ -71,8 +84,19 @@ export function serveEngine<Init>(factory: EngineFactory<Init>): void {
       instantiationMs: (startedAt ?? performance.now()) - takenAt,
       cpuMs,
     });
-    if (!outcome.recycle) preparing = Promise.resolve(active.prepare?.()).catch(fail);
+    if (!outcome.recycle) preparing = prepareNext(active);
   };
+
+  const prepareNext = (active: Engine): Promise<boolean> =>
+    Promise.resolve()
+      .then(() => active.prepare?.())
+      .then(
+        () => true,
+        (error: unknown) => {
+          fail(error);
+          return false;
+        },
+      );
 
   port.on("message", (message: ToWorker) => {
     if (message.type === "run") {
@@ -144,7 +168,10 @@ function createExecutionControl(
     signal,
     wallDeadline: message.wallDeadlineEpoch - performance.timeOrigin,
     guestStarted() {
-      startedAt ??= performance.now();
+      if (startedAt === undefined) {
+        startedAt = performance.now();
+        block.markStarted();
+      }
       control.guestRunning();
     },
     guestRunning() {

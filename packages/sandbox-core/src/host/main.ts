@@ -24,6 +24,8 @@ interface Job {
   wallDeadline?: number;
   stopReason?: StopReason;
   stopRequestedAt?: number;
+  /** Set when a worker failed before this job's guest started and the job was queued again. */
+  retried?: boolean;
 }
 
 interface Slot {
@@ -92,6 +94,7 @@ function spawn(slot: Slot): void {
   slot.worker = worker;
   slot.initTimer = setTimeout(() => {
     log("error", `[sandbox] [${spec.language}] worker did not initialise in time`, { slot: slot.index });
+    failRetried("a new worker did not initialise in time");
     replace(slot, worker);
   }, spec.initTimeoutMs ?? 30_000);
   worker.on("message", (message: FromWorker) => onWorkerMessage(slot, worker, message));
@@ -133,15 +136,19 @@ function onWorkerMessage(slot: Slot, worker: Worker, message: FromWorker): void 
 
 /**
  * A worker crashed, exited or is being terminated (`alive`: it still runs, so its CPU clock can be
- * read one last time): answer its job and start a replacement.
+ * read one last time): answer its job, or queue the job again if its guest never started, and start
+ * a replacement.
  */
 function onWorkerGone(slot: Slot, worker: Worker, error: Error & { code?: string }, alive: boolean): void {
   if (slot.worker !== worker) return;
   if (!alive) slot.control.setClock(undefined);
   if (!announcedReady) send({ type: "failed", message: error.message });
   const job = slot.job;
-  if (job) {
-    slot.job = undefined;
+  slot.job = undefined;
+  if (slot.state === "starting") failRetried(`a new worker failed to start: ${firstLine(error.message)}`);
+  if (job && !job.stopReason && !slot.control.started()) {
+    retryElsewhere(job, error);
+  } else if (job) {
     const outOfMemory = error.code === "ERR_WORKER_OUT_OF_MEMORY";
     finish(
       job,
@@ -160,6 +167,49 @@ function onWorkerGone(slot: Slot, worker: Worker, error: Error & { code?: string
   }
   slot.failures++;
   replace(slot, worker);
+  dispatch();
+}
+
+/**
+ * The worker holding `job` failed before the job's guest started (its `prepare` threw, it died):
+ * nothing of the job ran, so it goes back to the front of the queue, once. A second failure before
+ * its guest starts answers it.
+ */
+function retryElsewhere(job: Job, error: Error): void {
+  if (job.retried) {
+    finish(job, notStarted(`its worker failed again: ${firstLine(error.message)}`), 0, 0);
+    return;
+  }
+  log("warn", `[sandbox] [${spec.language}] worker failed before the guest started; re-queued`, {
+    id: job.id,
+    error: firstLine(error.message),
+  });
+  job.retried = true;
+  job.dispatchedAt = undefined;
+  job.wallDeadline = undefined;
+  waiting.unshift(job);
+}
+
+/** A new worker failed to start: re-queued jobs waiting for one get their answer now. */
+function failRetried(reason: string): void {
+  for (let i = waiting.length - 1; i >= 0; i--) {
+    const job = waiting[i]!;
+    if (!job.retried) continue;
+    waiting.splice(i, 1);
+    finish(job, notStarted(reason), 0, 0);
+  }
+}
+
+function notStarted(reason: string): EngineOutcome {
+  return failure(
+    "error",
+    SandboxErrorType.crashed,
+    `[sandbox] [${spec.language}] the execution could not start (its worker failed before the code ran, and ${reason}); the code did not run`,
+  );
+}
+
+function firstLine(text: string): string {
+  return text.split("\n", 1)[0] ?? text;
 }
 
 /** Terminates a worker (if still running) and starts a new one, backing off after repeated failures. */

@@ -9,12 +9,16 @@
  * - `print:<bytes>`: writes that many bytes to stdout under the output limit.
  * - `throw`: the engine itself fails. `exit`: the worker thread exits. `heap`: exhausts the V8 heap.
  * - `recycle`: succeeds and asks for a fresh worker.
+ * - `breakPrepare:throw` / `breakPrepare:exit`: succeeds; the next `prepare` waits until the host
+ *   sends this worker its next message (a request), then throws / exits the worker thread, so that
+ *   request's worker fails before its guest starts.
+ * - `throwBeforeStart`: the engine throws before the guest starts, on every worker that gets it.
  * - `thread`: returns this worker's thread id and how many executions it served before.
  * - `read:<path>`: tries to read a file; returns the error code, or `read`.
  * - `env`: returns the names of the environment variables the worker sees.
  */
 import { readFileSync } from "node:fs";
-import { threadId } from "node:worker_threads";
+import { parentPort, threadId } from "node:worker_threads";
 import type { EngineOutcome, ExecutionControl } from "../engine.ts";
 import type { JsonValue } from "../types.ts";
 import { OutputBuffer, serveEngine } from "../worker.ts";
@@ -22,6 +26,11 @@ import { OutputBuffer, serveEngine } from "../worker.ts";
 export interface TestEngineInit {
   /** Makes the factory fail, as an engine whose runtime cannot load would. */
   failStart?: boolean;
+  /**
+   * Workers whose thread id is above this fail to start (thread ids count up from 1 in each sandbox
+   * process): a runtime that broke after the first worker started.
+   */
+  failStartAfterThread?: number;
 }
 
 const ok = (result?: JsonValue, extra: Partial<EngineOutcome> = {}): EngineOutcome => ({
@@ -35,10 +44,20 @@ const ok = (result?: JsonValue, extra: Partial<EngineOutcome> = {}): EngineOutco
 
 serveEngine<TestEngineInit>((init) => {
   if (init.failStart) throw new Error("the test engine was told not to start");
+  if (init.failStartAfterThread !== undefined && threadId > init.failStartAfterThread)
+    throw new Error(`the test engine was told not to start on thread ${threadId}`);
   let served = 0;
+  let breakPrepare: string | undefined;
   return {
+    async prepare() {
+      if (breakPrepare === undefined) return;
+      await new Promise((resolve) => parentPort?.once("message", resolve));
+      if (breakPrepare === "exit") process.exit(7);
+      throw new Error("the test engine's prepare failed");
+    },
     async execute(request, control) {
       const [command = "", argument = ""] = splitOnce(request.code);
+      if (command === "throwBeforeStart") throw new Error("the test engine failed before the guest started");
       control.guestStarted();
       served++;
       switch (command) {
@@ -74,6 +93,9 @@ serveEngine<TestEngineInit>((init) => {
         }
         case "recycle":
           return ok(threadId, { recycle: true });
+        case "breakPrepare":
+          breakPrepare = argument;
+          return ok(threadId);
         case "thread":
           return ok({ threadId, served: served - 1 });
         case "read":
