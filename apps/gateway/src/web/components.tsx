@@ -54,6 +54,32 @@ export function CsrfField({ token }: { token: string }) {
   return <input type="hidden" name={CSRF_FIELD} value={token} />;
 }
 
+/**
+ * A destructive action: a POST form with its CSRF token, confirmed in a dialog first when
+ * scripts run (`static/app.js` reads the `data-confirm*` attributes).
+ */
+export function ConfirmForm(props: {
+  action: string;
+  csrfToken: string;
+  question: string;
+  detail: string;
+  confirmLabel: string;
+  children: Child;
+}) {
+  return (
+    <form
+      method="post"
+      action={props.action}
+      data-confirm={props.question}
+      data-confirm-detail={props.detail}
+      data-confirm-action={props.confirmLabel}
+    >
+      <CsrfField token={props.csrfToken} />
+      {props.children}
+    </form>
+  );
+}
+
 export function Alert({
   kind,
   children,

@@ -1,5 +1,5 @@
 import type { AgentKey } from "@gateway/db";
-import { Alert, CopyField, CsrfField, FieldError, Icon, Time } from "../components.tsx";
+import { Alert, ConfirmForm, CopyField, CsrfField, FieldError, Icon, Time } from "../components.tsx";
 
 export interface KeyForm {
   values: { name?: string };
@@ -55,18 +55,17 @@ function KeyTable(props: { keys: AgentKey[]; action: (key: AgentKey) => string; 
                 {key.revokedAt ? (
                   <span class="badge badge-danger">Revoked</span>
                 ) : (
-                  <form
-                    method="post"
+                  <ConfirmForm
                     action={props.action(key)}
-                    data-confirm={`Revoke the key “${key.name}”?`}
-                    data-confirm-detail="Agents using it are refused from their next request. This cannot be undone."
-                    data-confirm-action="Revoke key"
+                    csrfToken={props.csrfToken}
+                    question={`Revoke the key “${key.name}”?`}
+                    detail="Agents using it are refused from their next request. This cannot be undone."
+                    confirmLabel="Revoke key"
                   >
-                    <CsrfField token={props.csrfToken} />
                     <button type="submit" class="btn btn-danger btn-sm" aria-label={`Revoke ${key.name}`}>
                       Revoke
                     </button>
-                  </form>
+                  </ConfirmForm>
                 )}
               </td>
             </tr>

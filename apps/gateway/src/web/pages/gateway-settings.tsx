@@ -1,5 +1,5 @@
 import type { AgentKey, Gateway } from "@gateway/db";
-import { CsrfField, Flashes } from "../components.tsx";
+import { ConfirmForm, Flashes } from "../components.tsx";
 import { Layout } from "../layout.tsx";
 import type { Flash } from "../session.ts";
 import { AgentKeysSection, type KeyForm } from "./agent-keys.tsx";
@@ -76,18 +76,17 @@ export function GatewaySettingsPage(props: {
           <h2 id="danger-title">Delete this gateway</h2>
           <p>Its agent keys stop working at once, and its capability settings are removed.</p>
         </div>
-        <form
-          method="post"
+        <ConfirmForm
           action={`${base}/delete`}
-          data-confirm={`Delete the gateway “${gateway.name}”?`}
-          data-confirm-detail="Its agent keys stop working at once and its settings are removed. This cannot be undone."
-          data-confirm-action="Delete gateway"
+          csrfToken={props.csrfToken}
+          question={`Delete the gateway “${gateway.name}”?`}
+          detail="Its agent keys stop working at once and its settings are removed. This cannot be undone."
+          confirmLabel="Delete gateway"
         >
-          <CsrfField token={props.csrfToken} />
           <button type="submit" class="btn btn-danger">
             Delete gateway
           </button>
-        </form>
+        </ConfirmForm>
       </section>
     </Layout>
   );

@@ -1,5 +1,5 @@
 import type { Gateway } from "@gateway/db";
-import { Alert, CsrfField, FieldError, Flashes, Icon } from "../components.tsx";
+import { Alert, ConfirmForm, CsrfField, FieldError, Flashes, Icon } from "../components.tsx";
 import { Layout } from "../layout.tsx";
 import type { Flash } from "../session.ts";
 
@@ -55,18 +55,17 @@ function GatewayTable(props: { gateways: GatewayRow[]; names: Map<string, string
                 </td>
                 <td data-label="Agent keys">{gateway.keyCount}</td>
                 <td class="actions">
-                  <form
-                    method="post"
+                  <ConfirmForm
                     action={`${settingsPath(gateway)}/delete`}
-                    data-confirm={`Delete the gateway “${gateway.name}”?`}
-                    data-confirm-detail="Its agent keys stop working at once and its settings are removed. This cannot be undone."
-                    data-confirm-action="Delete gateway"
+                    csrfToken={props.csrfToken}
+                    question={`Delete the gateway “${gateway.name}”?`}
+                    detail="Its agent keys stop working at once and its settings are removed. This cannot be undone."
+                    confirmLabel="Delete gateway"
                   >
-                    <CsrfField token={props.csrfToken} />
                     <button type="submit" class="btn btn-danger btn-sm" aria-label={`Delete ${gateway.name}`}>
                       Delete
                     </button>
-                  </form>
+                  </ConfirmForm>
                 </td>
               </tr>
             ))}
