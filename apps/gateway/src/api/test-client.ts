@@ -1,4 +1,5 @@
 import { createApp } from "../app.ts";
+import type { ProblemBody } from "../problem.ts";
 import { adminHeaders, createTestDeps } from "../testing/deps.ts";
 
 /**
@@ -49,13 +50,6 @@ export async function problemOf(response: Response) {
   return {
     status: response.status,
     contentType: response.headers.get("content-type"),
-    body: (await response.json()) as {
-      type: string;
-      title: string;
-      status: number;
-      detail: string;
-      field?: string;
-      errors?: { field: string; message: string }[];
-    },
+    body: (await response.json()) as ProblemBody,
   };
 }
