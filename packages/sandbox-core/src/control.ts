@@ -33,7 +33,7 @@ const CPU_ACCUMULATED = 3;
 const RUNNING_SINCE = 4;
 const SLICE_CPU_START = 5;
 const BYTES = 48;
-const MAX_STUCK_READS = 10_000;
+const MAX_RETRIES = 1_000;
 
 const scratchFloat = new Float64Array(1);
 const scratchInts = new Int32Array(scratchFloat.buffer);
@@ -67,6 +67,7 @@ export class ControlBlock {
     Atomics.store(this.ints, REASON, 0);
     Atomics.store(this.ints, STARTED, 0);
     this.#write(GuestState.idle, 0, 0, Number.NaN);
+    this.#lastReading = 0;
   }
 
   /** Worker: the current request's guest is about to run its first instruction. */
@@ -115,38 +116,44 @@ export class ControlBlock {
     return value === 0 ? undefined : value - 1;
   }
 
+  /** Host: the last consistent reading of `cpuMs`, reported while the worker is in the middle of a write. */
+  #lastReading = 0;
+
   /**
    * Host: the guest's CPU time as the worker last reported it, up to `now` (epoch ms). While the
    * guest runs, the current slice is read from the worker's CPU clock, or taken as wall time when
    * there is none.
    */
   cpuMs(now: number = epochNow()): number {
-    // Retry a read that overlapped a write. A worker terminated in the middle of a write leaves the
-    // sequence odd for good: accept the fields as they are then.
-    let stuck = 0;
-    for (let previous = -1; ; ) {
+    // Retry a read that overlapped a write. A write takes nanoseconds unless the worker was
+    // descheduled (a busy machine) or terminated in the middle of it: the fields are then torn (a
+    // running state with a waiting write's slice start of 0 would count since 1970), so report the
+    // last consistent reading instead; it is at most one host tick old.
+    for (let attempt = 0; attempt < MAX_RETRIES; attempt++) {
       const before = Atomics.load(this.ints, SEQUENCE);
       const state = Atomics.load(this.ints, STATE);
       const accumulated = this.#load(CPU_ACCUMULATED);
       const since = this.#load(RUNNING_SINCE);
       const sliceStart = this.#load(SLICE_CPU_START);
       const after = Atomics.load(this.ints, SEQUENCE);
-      if (before !== after || before % 2 === 1) {
-        stuck = after === previous ? stuck + 1 : 0;
-        previous = after;
-        if (stuck < MAX_STUCK_READS) continue;
-      }
-      if (state !== GuestState.running) return accumulated;
-      const clock = this.clock();
-      if (clock !== undefined && !Number.isNaN(sliceStart)) {
-        try {
-          return accumulated + sliceCpuMs(now - since, readThreadCpu(clock) - sliceStart);
-        } catch {
-          // The worker is gone: fall back to wall time.
-        }
-      }
-      return accumulated + Math.max(0, now - since);
+      if (before !== after || before % 2 === 1) continue;
+      this.#lastReading =
+        state === GuestState.running ? this.#running(now, accumulated, since, sliceStart) : accumulated;
+      return this.#lastReading;
     }
+    return this.#lastReading;
+  }
+
+  #running(now: number, accumulated: number, since: number, sliceStart: number): number {
+    const clock = this.clock();
+    if (clock !== undefined && !Number.isNaN(sliceStart)) {
+      try {
+        return accumulated + sliceCpuMs(now - since, readThreadCpu(clock) - sliceStart);
+      } catch {
+        // The worker is gone: fall back to wall time.
+      }
+    }
+    return accumulated + Math.max(0, now - since);
   }
 
   /**
