@@ -227,7 +227,6 @@ async function createSandbox(
     if (sandbox.describingUntil !== undefined) return performance.now() > sandbox.describingUntil;
     return session.stop !== undefined || session.control.shouldStop();
   });
-  installHostFunctions(sandbox);
   await pause?.();
   const prelude = context.evalCode(PRELUDE, PRELUDE_FILE, { type: "global", strict: true });
   if (prelude.error) {
@@ -235,11 +234,15 @@ async function createSandbox(
     prelude.error.dispose();
     throw new Error(`[sandbox] [javascript] the prelude failed: ${JSON.stringify(failure)}`);
   }
-  prelude.value.consume((api) => {
-    sandbox.fire = context.getProp(api, "fire");
-    sandbox.settle = context.getProp(api, "settle");
-    sandbox.describe = context.getProp(api, "describe");
-    sandbox.setInput = context.getProp(api, "setInput");
+  const hostFunctions = newHostFunctions(sandbox);
+  const api = context.callFunction(prelude.value, context.undefined, ...hostFunctions);
+  prelude.value.dispose();
+  for (const fn of hostFunctions) fn.dispose();
+  context.unwrapResult(api).consume((value) => {
+    sandbox.fire = context.getProp(value, "fire");
+    sandbox.settle = context.getProp(value, "settle");
+    sandbox.describe = context.getProp(value, "describe");
+    sandbox.setInput = context.getProp(value, "setInput");
   });
   return sandbox;
 }
@@ -260,19 +263,18 @@ function capGrowth(sandbox: Sandbox): void {
   };
 }
 
-function installHostFunctions(sandbox: Sandbox): void {
+/** The host functions the prelude takes as arguments (see `prelude.ts`): write, timer, clear, load. */
+function newHostFunctions(sandbox: Sandbox): QuickJSHandle[] {
   const ctx = sandbox.context;
-  ctx
-    .newFunction("__write", (stream, text) => {
+  return [
+    ctx.newFunction("write", (stream, text) => {
       const session = sandbox.session;
       if (!session) return ctx.false;
       const ok = session.output.write(ctx.getNumber(stream) === 2 ? "stderr" : "stdout", ctx.getString(text));
       if (!ok) session.stop = "output_limit";
       return ok ? ctx.true : ctx.false;
-    })
-    .consume((fn) => ctx.setProp(ctx.global, "__write", fn));
-  ctx
-    .newFunction("__timer", (id, delay, repeat) => {
+    }),
+    ctx.newFunction("setHostTimer", (id, delay, repeat) => {
       const session = sandbox.session;
       if (!session) return;
       const ms = Math.max(ctx.getNumber(repeat) ? 1 : 0, ctx.getNumber(delay));
@@ -280,20 +282,16 @@ function installHostFunctions(sandbox: Sandbox): void {
         due: performance.now() + ms,
         interval: ctx.dump(repeat) ? ms : undefined,
       });
-    })
-    .consume((fn) => ctx.setProp(ctx.global, "__timer", fn));
-  ctx
-    .newFunction("__clear", (id) => {
+    }),
+    ctx.newFunction("clearHostTimer", (id) => {
       sandbox.session?.timers.delete(ctx.getNumber(id));
-    })
-    .consume((fn) => ctx.setProp(ctx.global, "__clear", fn));
-  ctx
-    .newFunction("__load", (name) => {
+    }),
+    ctx.newFunction("load", (name) => {
       const source = LAZY[ctx.getString(name)];
       if (source === undefined) return ctx.undefined;
       return ctx.evalCode(source, PRELUDE_FILE, { type: "global", strict: true });
-    })
-    .consume((fn) => ctx.setProp(ctx.global, "__load", fn));
+    }),
+  ];
 }
 
 /**
