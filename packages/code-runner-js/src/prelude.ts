@@ -59,7 +59,7 @@ return {
 
 /** Scripts compiled on first use (see above), by name. */
 export const LAZY: Readonly<Record<string, string>> = Object.freeze({
-  timers: String.raw`((setHostTimer, clearHostTimer, intrinsics) => {
+  timers: `((setHostTimer, clearHostTimer, intrinsics) => {
 "use strict";
 const { Map, Promise, TypeError } = intrinsics;
 const resolved = Promise.resolve();
@@ -92,7 +92,7 @@ return {
   },
 };
 })`,
-  describe: String.raw`((formatter) => {
+  describe: `((formatter) => {
 "use strict";
 return (e) => {
   if (e instanceof Error) {
