@@ -208,8 +208,8 @@ describe("limits", () => {
     ["typed arrays", "const a = []; for (;;) a.push(new Uint8Array(1e6));"],
     ["one huge allocation", "new ArrayBuffer(512 * 1024 * 1024)"],
   ];
-  /** Linear memory beyond the memory limit: static data and the interpreter's stack (engine.ts). */
-  const RESERVED = 6 * MB;
+  /** Linear memory beyond the memory limit: static data and the 1 MiB stack, in whole pages (engine.ts). */
+  const RESERVED = 1.25 * MB;
 
   it.each(bombs)(
     "stops %s at a lowered memory limit under the default CPU limit, and the next run succeeds",
@@ -282,6 +282,20 @@ describe("limits", () => {
     expect(caught.result).toMatch(/^caught /);
     const deepJson = await run("JSON.parse('['.repeat(100000) + ']'.repeat(100000))", { cpuMs: 5_000 });
     expect(deepJson.status).toBe("error");
+  });
+
+  it.each([
+    ["deeply nested source", "eval('('.repeat(100000) + '1' + ')'.repeat(100000))"],
+    ["deep JSON.stringify", "let a = []; for (let i = 0; i < 3000; i++) a = [a]; JSON.stringify(a)"],
+    ["deep Array toString", "let a = []; for (let i = 0; i < 100000; i++) a = [a]; String(a)"],
+    ["deeply nested regular expression", "new RegExp('(?:'.repeat(100000) + 'a' + ')'.repeat(100000))"],
+    ["backtracking regular expression", "/^(a|b)*$/.test('ab'.repeat(100000))"],
+    ["deep structuredClone-like copy", "const f = (n) => n ? { n: f(n - 1) } : {}; f(100000)"],
+  ])("keeps %s within the instance's stack", async (_name, code) => {
+    const result = await run(code, { cpuMs: 5_000 });
+    expect(["ok", "error"]).toContain(result.status);
+    if (result.status === "error") expect(result.error?.type).not.toBe("SandboxCrashed");
+    expect((await run("6 * 7")).result).toBe(42);
   });
 
   it("stops an output flood at 1 MB with truncated set", async () => {

@@ -30,7 +30,7 @@ import {
   type QuickJSSyncVariant,
 } from "quickjs-emscripten-core";
 import { LAZY, PRELUDE, PRELUDE_FILE } from "./prelude.ts";
-import { withMemoryMinimum } from "./wasm-binary.ts";
+import { withMemoryMinimum, withStackSize } from "./wasm-binary.ts";
 
 /** The sync release build of Bellard's QuickJS (its types are CommonJS; at run time this is the variant). */
 const variant = variantExport as unknown as QuickJSSyncVariant;
@@ -51,16 +51,16 @@ export interface JavaScriptEngineInit {
 const EVAL_ASYNC_SCRIPT = 1 << 7;
 const WASM_PAGE = 65_536;
 /**
- * Initial memory of an instance (6.25 MiB): the build's static data and 5 MiB stack end near
- * 5.1 MiB, and a prepared context with its prelude needs about 1.2 MiB of heap above that.
+ * The stack each instance gets (the build's own is 5 MiB): twice QuickJS's stack limit, so C code
+ * that recurses past QuickJS's last check still stays within it.
  */
-const INITIAL_PAGES = 100;
-/** Linear memory that is not guest heap (static data, stack), added to a request's memory limit. */
-const RESERVED_BYTES = 6 * 1024 * 1024;
+const STACK_BYTES = 1024 * 1024;
+/** Heap an instance starts with above its stack: a prepared context with its prelude needs ~0.3 MiB. */
+const INITIAL_HEAP_BYTES = 512 * 1024;
 /** Pending jobs run between deadline checks: `executePendingJobs` hides interrupts. */
 const JOB_BATCH = 64;
 /** QuickJS's own stack limit, well below the worker thread's stack (sandbox-core default 64 MB). */
-const MAX_STACK_BYTES = 512 * 1024;
+const MAX_STACK_BYTES = STACK_BYTES / 2;
 /** Time the prelude gets to describe a guest's error (its getters are guest code). */
 const DESCRIBE_BUDGET_MS = 20;
 /** Frames kept in a reported stack (a stack overflow would list thousands). */
@@ -111,8 +111,14 @@ interface Sandbox {
 }
 
 export function createJavaScriptEngine(init: JavaScriptEngineInit): Engine {
-  const wasmModule = new WebAssembly.Module(withMemoryMinimum(readFileSync(init.wasmPath), INITIAL_PAGES));
-  const maxPages = pagesFor(init.maxMemoryBytes);
+  const binary = withStackSize(readFileSync(init.wasmPath), STACK_BYTES);
+  const reservedPages = Math.ceil(binary.stack.top / WASM_PAGE);
+  const layout: MemoryLayout = {
+    initialPages: Math.ceil((binary.stack.top + INITIAL_HEAP_BYTES) / WASM_PAGE),
+    reservedBytes: reservedPages * WASM_PAGE,
+  };
+  const wasmModule = new WebAssembly.Module(withMemoryMinimum(binary.bytes, layout.initialPages));
+  const maxPages = pagesFor(layout, init.maxMemoryBytes);
   const target = Math.max(1, init.ready ?? DEFAULT_READY);
   const ready: Sandbox[] = [];
   let running = false;
@@ -143,7 +149,7 @@ export function createJavaScriptEngine(init: JavaScriptEngineInit): Engine {
     if (creating) return;
     try {
       while (!running && !disposed && ready.length < target) {
-        creating = createSandbox(wasmModule, maxPages, pause);
+        creating = createSandbox(wasmModule, layout, maxPages, pause);
         ready.push(await creating);
         creating = undefined;
       }
@@ -160,7 +166,7 @@ export function createJavaScriptEngine(init: JavaScriptEngineInit): Engine {
         if (fillFailure) throw fillFailure;
         // Wait for the background preparation rather than start a second one.
         if (creating) await creating.catch(() => {});
-        else ready.push(await createSandbox(wasmModule, maxPages));
+        else ready.push(await createSandbox(wasmModule, layout, maxPages));
       }
       clearTimeout(refill);
       refill = setTimeout(() => void fill(), REFILL_DELAY_MS);
@@ -168,13 +174,13 @@ export function createJavaScriptEngine(init: JavaScriptEngineInit): Engine {
     async execute(request, control) {
       running = true;
       try {
-        const pages = pagesFor(request.limits.memoryBytes);
+        const pages = pagesFor(layout, request.limits.memoryBytes);
         // A limit above the server-wide maximum (not reachable through settings) gets its own instance.
         const sandbox =
           pages > maxPages
-            ? await createSandbox(wasmModule, pages)
-            : (ready.shift() ?? (await createSandbox(wasmModule, maxPages)));
-        return await runOnce(sandbox, request, control);
+            ? await createSandbox(wasmModule, layout, pages)
+            : (ready.shift() ?? (await createSandbox(wasmModule, layout, maxPages)));
+        return await runOnce(sandbox, layout, request, control);
       } finally {
         running = false;
         idle?.resolve();
@@ -190,8 +196,16 @@ export function createJavaScriptEngine(init: JavaScriptEngineInit): Engine {
   };
 }
 
-function pagesFor(memoryBytes: number): number {
-  return Math.max(INITIAL_PAGES, Math.ceil((memoryBytes + RESERVED_BYTES) / WASM_PAGE));
+/** How an instance's linear memory is laid out, from the edited binary. */
+interface MemoryLayout {
+  /** Pages an instance starts with: static data, stack and a prepared context's heap. */
+  initialPages: number;
+  /** Linear memory that is not guest heap (static data, stack), added to a request's memory limit. */
+  reservedBytes: number;
+}
+
+function pagesFor(layout: MemoryLayout, memoryBytes: number): number {
+  return Math.max(layout.initialPages, Math.ceil((memoryBytes + layout.reservedBytes) / WASM_PAGE));
 }
 
 /**
@@ -201,10 +215,11 @@ function pagesFor(memoryBytes: number): number {
  */
 async function createSandbox(
   wasmModule: WebAssembly.Module,
+  layout: MemoryLayout,
   maxPages: number,
   pause?: () => Promise<void>,
 ): Promise<Sandbox> {
-  const memory = new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: maxPages });
+  const memory = new WebAssembly.Memory({ initial: layout.initialPages, maximum: maxPages });
   const module = await newQuickJSWASMModuleFromVariant(
     newVariant(variant, { wasmModule, wasmMemory: memory }),
   );
@@ -302,6 +317,7 @@ function newHostFunctions(sandbox: Sandbox): QuickJSHandle[] {
  */
 async function runOnce(
   sandbox: Sandbox,
+  layout: MemoryLayout,
   request: ExecutionRequest,
   control: ExecutionControl,
 ): Promise<EngineOutcome> {
@@ -325,7 +341,7 @@ async function runOnce(
 
   try {
     sandbox.session = session;
-    sandbox.cap = Math.min(sandbox.cap, pagesFor(limits.memoryBytes) * WASM_PAGE);
+    sandbox.cap = Math.min(sandbox.cap, pagesFor(layout, limits.memoryBytes) * WASM_PAGE);
     rt.setMemoryLimit(limits.memoryBytes);
     if (request.input !== undefined) {
       const set = ctx

@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { WASM_PATH } from "./index.ts";
-import { findMemoryImport, withMemoryMinimum } from "./wasm-binary.ts";
+import { findMemoryImport, findStack, withMemoryMinimum, withStackSize } from "./wasm-binary.ts";
 
 /** A module whose only content is an imported memory `a.b` with these limits bytes. */
 const moduleImportingMemory = (limits: number[]) => {
@@ -43,6 +43,40 @@ describe("the memory import of a WebAssembly binary", () => {
     const empty = Uint8Array.from([0x00, 0x61, 0x73, 0x6d, 0x01, 0, 0, 0]);
     expect(findMemoryImport(empty)).toBeUndefined();
     expect(() => withMemoryMinimum(empty, 1)).toThrow(/imports no memory/);
+  });
+});
+
+const MiB = 1024 * 1024;
+
+describe("the stack of QuickJS's build", () => {
+  it("is found: 5 MiB right above the static data, the heap starting at its top", () => {
+    const stack = findStack(readFileSync(WASM_PATH));
+    expect(stack.size).toBe(5 * MiB);
+    expect(stack.top - stack.size).toBeGreaterThan(64 * 1024); // static data below
+    expect(stack.top - stack.size).toBeLessThan(128 * 1024);
+  });
+
+  it("can be shrunk in place: same bottom, lower top, a binary that still compiles", () => {
+    const original = readFileSync(WASM_PATH);
+    const before = findStack(original);
+    const edited = withStackSize(original, MiB);
+    expect(edited.bytes.length).toBe(original.length);
+    expect(edited.stack).toEqual({ top: before.top - before.size + MiB, size: MiB });
+    expect(findStack(edited.bytes)).toEqual(edited.stack);
+    expect(findStack(original)).toEqual(before); // the input is not modified
+    expect(WebAssembly.validate(edited.bytes)).toBe(true);
+    // Only the four values changed.
+    const changed = original.reduce((count, byte, i) => count + (byte === edited.bytes[i] ? 0 : 1), 0);
+    expect(changed).toBeGreaterThan(0);
+    expect(changed).toBeLessThanOrEqual(4 * 4);
+  });
+
+  it("refuses sizes it cannot write and binaries without that layout", () => {
+    const original = readFileSync(WASM_PATH);
+    expect(() => withStackSize(original, 1000)).toThrow(/bad stack size/);
+    expect(() => withStackSize(original, 0)).toThrow(/bad stack size/);
+    expect(() => withStackSize(original, 256 * MiB)).toThrow(/cannot encode/);
+    expect(() => findStack(moduleImportingMemory([0x00, 0x05]))).toThrow(/expected one section/);
   });
 });
 
