@@ -38,18 +38,30 @@ export interface EngineSpec<Init = unknown> {
   readPaths: string[];
   /** Structured-cloneable data handed to the engine factory in each worker (e.g. a snapshot path). */
   init?: Init;
+  /**
+   * Absolute path of a bundled ES module exporting `sharedInit` (a `SharedInit`): run once per
+   * sandbox process, on its main thread under the same permissions, before the first worker starts.
+   * What it returns is handed to every worker of that process as `EngineEnvironment.shared`, so work
+   * that would otherwise repeat in each worker happens once, e.g. compiling the runtime's `.wasm`:
+   * a `WebAssembly.Module` crosses into workers without copying its compiled code. The value must
+   * be structured-cloneable (plain data, `WebAssembly.Module`, `SharedArrayBuffer`…). A throw
+   * fails the sandbox process's start like a failing engine. The file is readable in the sandbox.
+   */
+  sharedInitScript?: string;
   /** Stack of each worker thread, in MB. Deep guest recursion must end inside the guest. Default 64. */
   stackSizeMb?: number;
   /** V8 heap cap of each worker thread, in MB (the guest's wasm memory is separate). Default 256. */
   maxOldGenerationSizeMb?: number;
   /** How long the host waits after asking a guest to stop before it terminates the worker. Default 250. */
   stopGraceMs?: number;
-  /** How long a worker may take to initialise (`factory` + first `prepare`). Default 30 000. */
+  /** How long `sharedInit`, and then each worker's initialisation (`factory` + first `prepare`), may take. Default 30 000. */
   initTimeoutMs?: number;
 }
 
 /** What the engine factory receives besides its `init` data. Lives as long as the worker. */
-export interface EngineEnvironment {
+export interface EngineEnvironment<Shared = unknown> {
+  /** What the spec's `sharedInitScript` returned in this sandbox process; `undefined` without one. */
+  shared: Shared;
   /**
    * The worker's interrupt word: an `Int32Array` of length 1 on a `SharedArrayBuffer`. Non-zero
    * means "stop now" (the host writes `INTERRUPT_SIGNAL`). Pass it to Pyodide's
@@ -144,4 +156,13 @@ export interface Engine {
 }
 
 /** What an engine's worker entry passes to `serveEngine`. May be slow (load a snapshot). */
-export type EngineFactory<Init = unknown> = (init: Init, env: EngineEnvironment) => Engine | Promise<Engine>;
+export type EngineFactory<Init = unknown, Shared = unknown> = (
+  init: Init,
+  env: EngineEnvironment<Shared>,
+) => Engine | Promise<Engine>;
+
+/**
+ * The `sharedInit` export of an engine's `sharedInitScript`: receives the spec's `init`, runs once
+ * per sandbox process on its main thread, and returns what every worker gets as `env.shared`.
+ */
+export type SharedInit<Init = unknown, Shared = unknown> = (init: Init) => Shared | Promise<Shared>;

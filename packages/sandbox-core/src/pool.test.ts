@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SandboxPool, type SandboxPoolOptions } from "./pool.ts";
-import { type TestEngineInit, testEngine } from "./testing/index.ts";
+import { TEST_SHARED_SCRIPT, type TestEngineInit, testEngine } from "./testing/index.ts";
 import {
   DEFAULT_LIMITS,
   type ExecutionResult,
@@ -254,6 +254,68 @@ describe("a worker that fails before its request's guest starts", () => {
       expect(result.error?.type).toBe(SandboxErrorType.crashed);
       expect(result.error?.message).toMatch(/could not start.*a new worker failed to start.*did not run/);
       expect(requeued()).toBe(1);
+    } finally {
+      await pool.dispose();
+    }
+  });
+});
+
+describe("an engine's sharedInit", () => {
+  interface Shared {
+    token: string;
+    threadId: number;
+    answer: number;
+  }
+
+  it("runs once per sandbox process on its main thread; every worker, replacements too, gets its value", async () => {
+    const pool = new SandboxPool({
+      engine: testEngine({ sharedInitScript: TEST_SHARED_SCRIPT }),
+      workers: 2,
+      queue: 10,
+    });
+    try {
+      await pool.start();
+      // Work goes to the longest-idle worker: these two run on different workers.
+      const a = await pool.execute(request("shared"));
+      const b = await pool.execute(request("shared"));
+      const first = a.result as unknown as Shared;
+      expect(first).toMatchObject({ threadId: 0, answer: 42 }); // compiled on the main thread, runs in the worker
+      expect(b.result).toEqual(first);
+      expect((await pool.execute(request("recycle"))).status).toBe("ok");
+      expect((await pool.execute(request("exit"))).error?.type).toBe(SandboxErrorType.crashed);
+      for (let i = 0; i < 4; i++) expect((await pool.execute(request("shared"))).result).toEqual(first);
+      // A new sandbox process runs it again.
+      process.kill(pool.processIds()[0]!, "SIGKILL");
+      await until(
+        () => pool.stats().processRestarts === 1 && pool.processIds().length === 1,
+        "a new process",
+      );
+      const next = (await pool.execute(request("shared"))).result as unknown as Shared;
+      expect(next.answer).toBe(42);
+      expect(next.token).not.toBe(first.token);
+    } finally {
+      await pool.dispose();
+    }
+  });
+
+  it("is absent without a sharedInitScript", async () => {
+    const pool = await startPool();
+    try {
+      expect((await pool.execute(request("shared"))).result).toBeNull();
+    } finally {
+      await pool.dispose();
+    }
+  });
+
+  it("that fails keeps the engine from starting, and requests are answered", async () => {
+    const pool = new SandboxPool({
+      engine: testEngine({ sharedInitScript: TEST_SHARED_SCRIPT, init: { failSharedInit: true } }),
+      workers: 1,
+    });
+    try {
+      await expect(pool.start()).rejects.toThrow(/sharedInit failed.*told to fail/);
+      const result = await pool.execute(request("value:1"));
+      expect(result.error?.type).toBe(SandboxErrorType.unavailable);
     } finally {
       await pool.dispose();
     }

@@ -442,7 +442,13 @@ export class SandboxPool implements Runner {
  * each thread's own CPU clock, see `thread-cpu.ts`).
  */
 export function sandboxExecArgv(engine: EngineSpec): string[] {
-  const readable = [HOST_SCRIPT, engine.workerScript, ...engine.readPaths, THREAD_CPU_PATH];
+  const readable = [
+    HOST_SCRIPT,
+    engine.workerScript,
+    ...(engine.sharedInitScript ? [engine.sharedInitScript] : []),
+    ...engine.readPaths,
+    THREAD_CPU_PATH,
+  ];
   return [
     "--experimental-permission",
     "--allow-worker",

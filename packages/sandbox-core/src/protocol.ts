@@ -35,6 +35,8 @@ export type FromHost =
 /** The `workerData` of a worker thread. */
 export interface WorkerData {
   init: unknown;
+  /** What the engine's `sharedInit` returned in this sandbox process, if it has one. */
+  shared: unknown;
   control: SharedArrayBuffer;
 }
 

@@ -11,11 +11,18 @@ import { describeStop } from "./stop.ts";
 import { openThreadCpu, readThreadCpu, sliceCpuMs } from "./thread-cpu.ts";
 import { SandboxErrorType } from "./types.ts";
 
-export type { Engine, EngineFactory, EngineOutcome, ExecutionControl, StopReason } from "./engine.ts";
+export type {
+  Engine,
+  EngineFactory,
+  EngineOutcome,
+  ExecutionControl,
+  SharedInit,
+  StopReason,
+} from "./engine.ts";
 export { cutUtf8, OutputBuffer } from "./output.ts";
 export { describeStop } from "./stop.ts";
 
-export function serveEngine<Init>(factory: EngineFactory<Init>): void {
+export function serveEngine<Init, Shared = unknown>(factory: EngineFactory<Init, Shared>): void {
   const port = parentPort;
   if (!port) throw new Error("[sandbox] serveEngine must run in a worker thread");
   const data = workerData as WorkerData;
@@ -112,7 +119,10 @@ export function serveEngine<Init>(factory: EngineFactory<Init>): void {
   });
 
   (async () => {
-    engine = await factory(data.init as Init, { interruptBuffer: block.interruptBuffer });
+    engine = await factory(data.init as Init, {
+      shared: data.shared as Shared,
+      interruptBuffer: block.interruptBuffer,
+    });
     await engine.prepare?.();
     send({ type: "ready" });
   })().catch(fail);

@@ -6,9 +6,10 @@
  *
  * Bundled to `dist/host.mjs`; see `build.ts`.
  */
+import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import { ControlBlock, epochNow } from "../control.ts";
-import type { EngineOutcome, EngineSpec, StopReason } from "../engine.ts";
+import type { EngineOutcome, EngineSpec, SharedInit, StopReason } from "../engine.ts";
 import type { FromHost, FromWorker, HostResult, ToHost, ToWorker, WorkerData } from "../protocol.ts";
 import { describeStop } from "../stop.ts";
 import { type ExecutionRequest, SandboxErrorType } from "../types.ts";
@@ -45,6 +46,8 @@ const log = (level: "debug" | "info" | "warn" | "error", message: string, data?:
   send({ type: "log", level, message, ...(data ? { data } : {}) });
 
 let spec: EngineSpec;
+/** What the engine's `sharedInit` returned, handed to every worker. */
+let shared: unknown;
 let slots: Slot[] = [];
 const waiting: Job[] = [];
 let announcedReady = false;
@@ -62,7 +65,17 @@ process.on("message", (message: ToHost) => {
         idleSince: 0,
         failures: 0,
       }));
-      for (const slot of slots) spawn(slot);
+      sharedInit(spec).then(
+        (value) => {
+          shared = value;
+          for (const slot of slots) spawn(slot);
+        },
+        (error: unknown) => {
+          const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
+          log("error", `[sandbox] [${spec.language}] sharedInit failed: ${firstLine(text)}`);
+          send({ type: "failed", message: `sharedInit failed: ${text}` });
+        },
+      );
       break;
     case "run":
       waiting.push({ id: message.id, request: message.request, receivedAt: performance.now() });
@@ -78,11 +91,33 @@ process.on("message", (message: ToHost) => {
 });
 process.on("disconnect", () => process.exit(0));
 
+/** Runs the engine's `sharedInit` once for this process (within the init timeout), if it has one. */
+async function sharedInit(engine: EngineSpec): Promise<unknown> {
+  if (!engine.sharedInitScript) return undefined;
+  const script = engine.sharedInitScript;
+  const timeoutMs = engine.initTimeoutMs ?? 30_000;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`did not finish in ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    const run = (async () => {
+      const module = (await import(pathToFileURL(script).href)) as { sharedInit?: SharedInit };
+      if (typeof module.sharedInit !== "function")
+        throw new Error(`${script} does not export a sharedInit function`);
+      return module.sharedInit(engine.init);
+    })();
+    return await Promise.race([run, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 function spawn(slot: Slot): void {
   if (shuttingDown) return;
   slot.state = "starting";
   slot.control = new ControlBlock();
-  const data: WorkerData = { init: spec.init, control: slot.control.buffer };
+  const data: WorkerData = { init: spec.init, shared, control: slot.control.buffer };
   const worker = new Worker(spec.workerScript, {
     workerData: data,
     resourceLimits: {

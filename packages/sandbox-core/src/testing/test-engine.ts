@@ -16,12 +16,14 @@
  * - `thread`: returns this worker's thread id and how many executions it served before.
  * - `read:<path>`: tries to read a file; returns the error code, or `read`.
  * - `env`: returns the names of the environment variables the worker sees.
+ * - `shared`: returns what `sharedInit` handed this worker (token, thread, the module's answer), or null.
  */
 import { readFileSync } from "node:fs";
 import { parentPort, threadId } from "node:worker_threads";
 import type { EngineOutcome, ExecutionControl } from "../engine.ts";
 import type { JsonValue } from "../types.ts";
 import { OutputBuffer, serveEngine } from "../worker.ts";
+import { type TestShared, wasm } from "./test-shared.ts";
 
 export interface TestEngineInit {
   /** Makes the factory fail, as an engine whose runtime cannot load would. */
@@ -31,6 +33,8 @@ export interface TestEngineInit {
    * process): a runtime that broke after the first worker started.
    */
   failStartAfterThread?: number;
+  /** Makes `sharedInit` (see `test-shared.ts`) fail. */
+  failSharedInit?: boolean;
 }
 
 const ok = (result?: JsonValue, extra: Partial<EngineOutcome> = {}): EngineOutcome => ({
@@ -42,7 +46,7 @@ const ok = (result?: JsonValue, extra: Partial<EngineOutcome> = {}): EngineOutco
   ...extra,
 });
 
-serveEngine<TestEngineInit>((init) => {
+serveEngine<TestEngineInit, TestShared | undefined>((init, env) => {
   if (init.failStart) throw new Error("the test engine was told not to start");
   if (init.failStartAfterThread !== undefined && threadId > init.failStartAfterThread)
     throw new Error(`the test engine was told not to start on thread ${threadId}`);
@@ -107,6 +111,15 @@ serveEngine<TestEngineInit>((init) => {
           }
         case "env":
           return ok(Object.keys(process.env));
+        case "shared": {
+          if (!env.shared) return ok(null);
+          const { exports } = new wasm.Instance(env.shared.module);
+          return ok({
+            token: env.shared.token,
+            threadId: env.shared.threadId,
+            answer: (exports.answer as () => number)(),
+          });
+        }
         default:
           return { ...ok(), status: "error", error: { type: "UnknownCommand", message: command } };
       }
