@@ -101,7 +101,7 @@ export function withMemoryMinimum(bytes: Uint8Array, pages: number): Uint8Array 
   if (!Number.isInteger(pages) || pages < 0 || pages >= 2 ** (7 * memory.length)) {
     throw new Error(`cannot encode ${pages} pages in ${memory.length} bytes`);
   }
-  const copy = Uint8Array.from(bytes);
+  const copy = new Uint8Array(bytes);
   let value = pages;
   for (let i = 0; i < memory.length; i++) {
     const last = i === memory.length - 1;
@@ -160,6 +160,21 @@ function sections(bytes: Uint8Array): { id: number; start: number; end: number }
   return found;
 }
 
+/** The minimal signed LEB128 encoding of an i32. */
+function signedLeb(value: number): number[] {
+  const out: number[] = [];
+  let rest = value | 0;
+  for (;;) {
+    const byte = rest & 0x7f;
+    rest >>= 7;
+    if ((rest === 0 && (byte & 0x40) === 0) || (rest === -1 && (byte & 0x40) !== 0)) {
+      out.push(byte);
+      return out;
+    }
+    out.push(byte | 0x80);
+  }
+}
+
 /** Writes `value` as a LEB128 of exactly `length` bytes (padded), or throws if it does not fit. */
 function writeLeb(bytes: Uint8Array, offset: number, length: number, value: number, signed: boolean): void {
   const bits = 7 * length - (signed ? 1 : 0);
@@ -214,25 +229,33 @@ function locateStack(bytes: Uint8Array) {
   const pointer = stackPointers[0]!;
   const top = pointer.value;
 
-  // The thread record's stores, found by their instruction bytes within the code section.
+  // The thread record's stores, found by their instruction bytes within the code section: first
+  // each `i32.const top; i32.store` (top in its minimal encoding, as the compiler emits it), then the
+  // instructions right before it.
   const code = section(CODE_SECTION);
+  const topStore = [I32_CONST, ...signedLeb(top), I32_STORE, 2, 0];
   const stores: { size: ReturnType<Reader["sleb"]>; top: ReturnType<Reader["sleb"]> }[] = [];
-  for (let at = code.start; at < code.end; at++) {
-    if (bytes[at] !== I32_CONST) continue;
-    try {
-      reader.at = at + 1;
+  const haystack = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const needle = Buffer.from(topStore);
+  for (
+    let at = haystack.indexOf(needle, code.start);
+    at >= 0 && at + needle.length <= code.end;
+    at = haystack.indexOf(needle, at + 1)
+  ) {
+    // `i32.const sizeAddress; i32.const size; i32.store; i32.const topAddress` ends where `at` starts.
+    for (let from = Math.max(code.start, at - 25); from < at; from++) {
+      reader.at = from;
+      if (reader.byte() !== I32_CONST) continue;
       const sizeAddress = reader.sleb().value;
       if (reader.byte() !== I32_CONST) continue;
       const size = reader.sleb();
       if (reader.byte() !== I32_STORE || reader.byte() !== 2 || reader.byte() !== 0) continue;
       if (reader.byte() !== I32_CONST) continue;
       const topAddress = reader.sleb().value;
-      if (reader.byte() !== I32_CONST) continue;
-      const stored = reader.sleb();
-      if (reader.byte() !== I32_STORE || reader.byte() !== 2 || reader.byte() !== 0) continue;
-      if (stored.value === top && topAddress === sizeAddress - 4) stores.push({ size, top: stored });
-    } catch {
-      // Ran past the end: not a match.
+      if (reader.at !== at || topAddress !== sizeAddress - 4) continue;
+      reader.at = at + 1;
+      stores.push({ size, top: reader.sleb() });
+      break;
     }
   }
   if (stores.length !== 1)
@@ -276,7 +299,7 @@ export function withStackSize(bytes: Uint8Array, size: number): { bytes: Uint8Ar
   const layout = locateStack(bytes);
   if (!Number.isInteger(size) || size <= 0 || size % 16 !== 0) throw new Error(`bad stack size ${size}`);
   const top = layout.top - layout.size + size;
-  const copy = Uint8Array.from(bytes);
+  const copy = new Uint8Array(bytes);
   writeLeb(copy, layout.pointer.offset, layout.pointer.length, top, true);
   writeLeb(copy, layout.record.top.offset, layout.record.top.length, top, true);
   writeLeb(copy, layout.record.size.offset, layout.record.size.length, size, true);
