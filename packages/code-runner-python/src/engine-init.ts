@@ -7,3 +7,9 @@ export interface PythonEngineInit {
   /** Executions a worker serves before it is replaced anyway. */
   maxExecutions: number;
 }
+
+/** What each sandbox process prepares once for all its Python workers (see `worker/shared.ts`). */
+export interface PythonShared {
+  /** `pyodide.asm.wasm`, compiled. */
+  pyodideModule: WebAssembly.Module;
+}

@@ -11,6 +11,8 @@ export interface PythonRunnerOptions {
   snapshotPath: string;
   /** The bundled worker entry (see `buildBundles`). Default: `dist/python-worker.mjs` (`pnpm build`). */
   workerScript?: string;
+  /** The bundled `sharedInit` (see `buildBundles`). Default: `dist/python-shared.mjs`. */
+  sharedScript?: string;
   /** Worker threads. Default: the pool's default (the machine's cores). */
   workers?: number;
   /** Sandbox processes the workers are spread over. Default 1. */
@@ -27,6 +29,7 @@ export function pythonEngineSpec(options: PythonRunnerOptions): EngineSpec<Pytho
   return {
     language: "python",
     workerScript: options.workerScript ?? bundlePaths(DIST_DIR).workerScript,
+    sharedInitScript: options.sharedScript ?? bundlePaths(DIST_DIR).sharedScript,
     readPaths: [PYODIDE_DIR, options.snapshotPath],
     init: {
       indexURL: PYODIDE_DIR,

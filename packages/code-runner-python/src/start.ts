@@ -1,6 +1,6 @@
 /** Everything the gateway needs for Python in one call: bundles, the cached snapshot, a warm pool. */
 import type { PoolLogger, SandboxPool } from "@gateway/sandbox-core";
-import { buildBundles, bundlePaths } from "./bundles.ts";
+import { buildBundles } from "./bundles.ts";
 import { DIST_DIR } from "./paths.ts";
 import { createPythonRunner } from "./runner.ts";
 import { ensureSnapshot } from "./snapshot/ensure.ts";
@@ -23,7 +23,8 @@ export async function startPythonRunner(options: StartPythonRunnerOptions): Prom
   });
   const runner = createPythonRunner({
     snapshotPath,
-    workerScript: bundlePaths(DIST_DIR).workerScript,
+    workerScript: bundles.workerScript,
+    sharedScript: bundles.sharedScript,
     ...(options.workers === undefined ? {} : { workers: options.workers }),
     ...(options.processes === undefined ? {} : { processes: options.processes }),
     ...(options.queue === undefined ? {} : { queue: options.queue }),

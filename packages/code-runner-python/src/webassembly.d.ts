@@ -16,6 +16,7 @@ declare global {
     class Global {
       value: unknown;
     }
+    function compile(bytes: ArrayBufferView | ArrayBuffer): Promise<Module>;
     function instantiate(
       source: unknown,
       imports?: Imports,

@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import type { EngineEnvironment, ExecutionRequest, JsonValue } from "@gateway/sandbox-core";
 import type { Engine, EngineOutcome, ExecutionControl } from "@gateway/sandbox-core/worker";
 import { loadPyodide, type PyodideAPI } from "pyodide";
-import type { PythonEngineInit } from "../engine-init.ts";
+import type { PythonEngineInit, PythonShared } from "../engine-init.ts";
 import { PristineImage } from "./image.ts";
 import { JsStateRecord } from "./js-state.ts";
 import { installPatches } from "./patches.ts";
@@ -37,8 +37,12 @@ const WARM_UP = [
   "syntax error here",
 ];
 
-export async function createPythonEngine(init: PythonEngineInit, env: EngineEnvironment): Promise<Engine> {
-  const patches = installPatches();
+export async function createPythonEngine(
+  init: PythonEngineInit,
+  env: EngineEnvironment<PythonShared | undefined>,
+): Promise<Engine> {
+  // Instantiated from the module the sandbox process compiled once for all its workers.
+  const patches = installPatches(env.shared?.pyodideModule);
   const snapshot = readFileSync(init.snapshotPath);
   const output = new OutputCapture();
   const pyodide: PyodideAPI = await loadPyodide({

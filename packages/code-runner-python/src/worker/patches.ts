@@ -43,7 +43,11 @@ export interface Patches {
 
 const PAGE = 65_536;
 
-export function installPatches(): Patches {
+/**
+ * `wasmModule`: Pyodide's binary, already compiled (by the sandbox process, once): Pyodide still
+ * reads the file, but its instance comes from this module instead of a compilation of its own.
+ */
+export function installPatches(wasmModule?: WebAssembly.Module): Patches {
   const memory: MemoryGuard = { limitBytes: Number.POSITIVE_INFINITY, refused: false, peakBytes: 0 };
   const grow = WebAssembly.Memory.prototype.grow;
   WebAssembly.Memory.prototype.grow = function guardedGrow(this: WebAssembly.Memory, delta: number) {
@@ -70,7 +74,14 @@ export function installPatches(): Patches {
       };
     }
     // biome-ignore lint/suspicious/noExplicitAny: the overloads of instantiate do not narrow here
-    const result: any = await (instantiate as any)(source, imports);
+    const call = instantiate as any;
+    if (wasmModule && !(source instanceof WebAssembly.Module)) {
+      // Pyodide passes the file's bytes and expects `{ instance, module }` back.
+      const instance = (await call(wasmModule, imports)) as WebAssembly.Instance;
+      captured.instance = instance;
+      return { instance, module: wasmModule };
+    }
+    const result = await call(source, imports);
     captured.instance = result instanceof WebAssembly.Instance ? result : result.instance;
     return result;
   };
