@@ -449,6 +449,19 @@ describe("sandbox processes", () => {
     }
   });
 
+  it("report an engine whose workers never finish initialising", async () => {
+    const pool = new SandboxPool({
+      engine: testEngine({ init: { hangStart: true }, initTimeoutMs: 200 }),
+      workers: 1,
+    });
+    try {
+      await expect(pool.start()).rejects.toThrow(/did not initialise in time/);
+      expect((await pool.execute(request("value:1"))).error?.type).toBe(SandboxErrorType.unavailable);
+    } finally {
+      await pool.dispose();
+    }
+  });
+
   it("end on dispose: running executions get an error, queued ones are rejected, later ones too", async () => {
     const pool = await startPool({ workers: 1, queue: 5 });
     const [pid] = pool.processIds();

@@ -129,8 +129,7 @@ function spawn(slot: Slot): void {
   slot.worker = worker;
   slot.initTimer = setTimeout(() => {
     log("error", `[sandbox] [${spec.language}] worker did not initialise in time`, { slot: slot.index });
-    failRetried("a new worker did not initialise in time");
-    replace(slot, worker);
+    onWorkerGone(slot, worker, new Error("the worker did not initialise in time"), true);
   }, spec.initTimeoutMs ?? 30_000);
   worker.on("message", (message: FromWorker) => onWorkerMessage(slot, worker, message));
   worker.on("error", (error) => onWorkerGone(slot, worker, error, false));

@@ -33,6 +33,8 @@ export interface TestEngineInit {
    * process): a runtime that broke after the first worker started.
    */
   failStartAfterThread?: number;
+  /** Makes the factory never finish, as a runtime that hangs while loading. */
+  hangStart?: boolean;
   /** Makes `sharedInit` (see `test-shared.ts`) fail. */
   failSharedInit?: boolean;
 }
@@ -48,6 +50,7 @@ const ok = (result?: JsonValue, extra: Partial<EngineOutcome> = {}): EngineOutco
 
 serveEngine<TestEngineInit, TestShared | undefined>((init, env) => {
   if (init.failStart) throw new Error("the test engine was told not to start");
+  if (init.hangStart) return new Promise<never>(() => {});
   if (init.failStartAfterThread !== undefined && threadId > init.failStartAfterThread)
     throw new Error(`the test engine was told not to start on thread ${threadId}`);
   let served = 0;
