@@ -55,7 +55,11 @@ const WASM_PAGE = 65_536;
  * that recurses past QuickJS's last check still stays within it.
  */
 const STACK_BYTES = 1024 * 1024;
-/** Heap an instance starts with above its stack: a prepared context with its prelude needs ~0.3 MiB. */
+/**
+ * Heap an instance starts with above its stack: a prepared context with its prelude needs under
+ * 0.13 MiB, and small executions then run without growing the memory. (21 pages instead of 26 made
+ * no measurable difference to garbage collection.)
+ */
 const INITIAL_HEAP_BYTES = 512 * 1024;
 /** Pending jobs run between deadline checks: `executePendingJobs` hides interrupts. */
 const JOB_BATCH = 64;
