@@ -75,8 +75,9 @@ export function installPatches(wasmModule?: WebAssembly.Module): Patches {
     }
     // biome-ignore lint/suspicious/noExplicitAny: the overloads of instantiate do not narrow here
     const call = instantiate as any;
-    if (wasmModule && !(source instanceof WebAssembly.Module)) {
-      // Pyodide passes the file's bytes and expects `{ instance, module }` back.
+    if (wasmModule && !captured.instance && !(source instanceof WebAssembly.Module)) {
+      // Pyodide's own binary, the first instantiation: Pyodide passes the file's bytes and expects
+      // `{ instance, module }` back. Later ones (shared libraries) are left alone.
       const instance = (await call(wasmModule, imports)) as WebAssembly.Instance;
       captured.instance = instance;
       return { instance, module: wasmModule };
