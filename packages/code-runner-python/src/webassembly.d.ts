@@ -13,6 +13,7 @@ declare global {
       readonly buffer: ArrayBuffer;
       grow(delta: number): number;
     }
+    class CompileError extends Error {}
     class Global {
       value: unknown;
     }

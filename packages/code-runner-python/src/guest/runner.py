@@ -56,7 +56,8 @@ class _BlockedFinder:
 
 def harden():
     """Cuts every import path from guest code to JavaScript. Runs once per worker, before the
-    pristine image is taken."""
+    pristine image is taken. Returns the built-in modules the worker then deletes from the
+    interpreter's own tables (``seal.ts``), below anything Python can undo."""
     import _imp
     import importlib._bootstrap as bootstrap
 
@@ -71,7 +72,9 @@ def harden():
     sys.meta_path.insert(0, _BlockedFinder)
 
     # Builtin (statically linked) modules are created by _imp.create_builtin, which a guest can
-    # call directly with a hand-made spec: wrap it so the blocked names are refused there too.
+    # call directly with a hand-made spec: wrap it so the blocked names are refused there too. The
+    # wrapper can be unwrapped; the worker also removes these modules from the interpreter's own
+    # tables (seal.ts), which Python cannot undo.
     original = _imp.create_builtin
 
     def create_builtin(spec):
@@ -110,6 +113,8 @@ def harden():
     for key in list(os.environ):
         if key not in ("HOME", "PATH", "LANG", "TZ"):
             del os.environ[key]
+
+    return [name for name in sys.builtin_module_names if _blocked(name)] + ["_imp"]
 
 
 def preload():

@@ -10,6 +10,7 @@ import type { PythonEngineInit, PythonShared } from "../engine-init.ts";
 import { PristineImage } from "./image.ts";
 import { JsStateRecord } from "./js-state.ts";
 import { installPatches } from "./patches.ts";
+import { removeBuiltinModules, sealWebAssembly } from "./seal.ts";
 
 /** The decoded JSON the Python runner returns. */
 interface RunnerOutcome {
@@ -65,7 +66,10 @@ export async function createPythonEngine(
   // Kept for the worker's lifetime: the image below is taken while this proxy holds the module.
   const runnerModule = pyodide.pyimport("_gateway_runner");
   const run = runnerModule.run as PyCallable;
-  runnerModule.harden();
+  const sealed = runnerModule.harden() as { toJs(): string[]; destroy(): void };
+  removeBuiltinModules(pyodide, instance, sealed.toJs());
+  sealed.destroy();
+  sealWebAssembly();
 
   const image = new PristineImage(pyodide, instance, patches.captured.dedupMap);
 
