@@ -102,6 +102,7 @@ describe("run_javascript", () => {
     const result = await call({ code: "while (true) {}" }, { limits: { cpuMs: 20 } });
     expect(result.isError).toBe(true);
     expect(result.structuredContent).toMatchObject({ status: "cpu_limit" });
+    expect(result.content[0]?.text).toContain("limit: 20 ms of CPU time per execution");
     const big = await call({ code: `// ${"x".repeat(2048)}` }, { limits: { codeKb: 1 } });
     expect(big.structuredContent).toMatchObject({ status: "rejected" });
   });
@@ -173,5 +174,6 @@ describe("run_python", () => {
   it("applies the gateway's limits", async () => {
     const result = await call({ code: "while True:\n    pass" }, { limits: { cpuMs: 50 } });
     expect(result.structuredContent).toMatchObject({ status: "cpu_limit" });
+    expect(result.content[0]?.text).toContain("limit: 50 ms of CPU time per execution");
   });
 });

@@ -87,7 +87,7 @@ export function createCodeRunnerCapability(options: CodeRunnerOptions): Capabili
     ].join(" "),
     language: "javascript",
     runner: async () => javascriptRunner(),
-    summarize: (result) => summarize(result, "main.js"),
+    summarize: (result, limits) => summarize(result, "main.js", undefined, limits),
   });
 
   const runPython = codeTool({
@@ -102,7 +102,7 @@ export function createCodeRunnerCapability(options: CodeRunnerOptions): Capabili
     ].join(" "),
     language: "python",
     runner: pythonRunner,
-    summarize: (result) => summarize(result, "<code>", pythonLine),
+    summarize: (result, limits) => summarize(result, "<code>", pythonLine, limits),
   });
 
   return defineCapability({
@@ -151,7 +151,7 @@ function codeTool(spec: {
   description: string;
   language: keyof CodeRunnerSettings["languages"];
   runner: () => Promise<Runner>;
-  summarize: (result: ExecutionResult) => string;
+  summarize: (result: ExecutionResult, limits: CodeRunnerSettings["limits"]) => string;
 }) {
   return defineTool<CodeRunnerSettings, typeof codeInput, typeof executionResultSchema>({
     name: spec.name,
@@ -179,7 +179,7 @@ function codeTool(spec: {
         result = unavailable(spec.language, performance.now() - submitted);
       }
       return {
-        content: [{ type: "text", text: spec.summarize(result) }],
+        content: [{ type: "text", text: spec.summarize(result, ctx.settings.limits) }],
         structuredContent: result,
         isError: result.status !== "ok",
       };

@@ -1,5 +1,6 @@
 import { EXECUTION_STATUSES, type ExecutionResult } from "@gateway/sandbox-core";
 import { z } from "zod";
+import type { CodeRunnerSettings } from "./settings.ts";
 
 /** The tool's output schema: the sandbox's execution result, the same for every language. */
 export const executionResultSchema = z.object({
@@ -31,6 +32,8 @@ export function summarize(
   /** Finds the user's line in an error's stack; default: the first `<file>:<line>`. */
   lineOf: (stack: string) => string | undefined = (stack) =>
     new RegExp(`${file.replace(".", "\\.")}:(\\d+)`).exec(stack)?.[1],
+  /** The limits the execution ran under, in settings units: a broken one is named with its value. */
+  limits?: CodeRunnerSettings["limits"],
 ): string {
   const lines = [`status: ${result.status}`];
   if (result.result !== undefined) lines.push(`result: ${clip(JSON.stringify(result.result))}`);
@@ -41,6 +44,8 @@ export function summarize(
     const line = lineOf(result.error.stack ?? "");
     lines.push(`error: ${result.error.type}: ${result.error.message}${line ? ` (line ${line})` : ""}`);
   }
+  const hint = limits && limitHint(result.status, limits);
+  if (hint) lines.push(hint);
   return lines.join("\n");
 }
 
@@ -48,4 +53,23 @@ function clip(text: string): string {
   return text.length <= MAX_TEXT
     ? text
     : `${text.slice(0, MAX_TEXT)}… (${text.length - MAX_TEXT} more characters)`;
+}
+
+/** What an agent should know when a limit stopped its code: which limit, its value, what to do. */
+function limitHint(
+  status: ExecutionResult["status"],
+  limits: CodeRunnerSettings["limits"],
+): string | undefined {
+  switch (status) {
+    case "cpu_limit":
+      return `limit: ${limits.cpuMs} ms of CPU time per execution. Do less work per call or use a faster algorithm.`;
+    case "timeout":
+      return `limit: ${limits.wallMs} ms of wall time per execution, waiting included.`;
+    case "memory_limit":
+      return `limit: ${limits.memoryMb} MB of memory per execution. Process the data in smaller pieces.`;
+    case "output_limit":
+      return `limit: ${limits.outputKb} KB of output (stdout, stderr and result together). Print less or return a summary.`;
+    default:
+      return undefined;
+  }
 }
