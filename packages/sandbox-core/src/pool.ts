@@ -389,10 +389,10 @@ export class SandboxPool implements Runner {
     this.#answer(pending, {
       ...rest,
       metrics: {
-        queueMs,
-        instantiationMs,
-        cpuMs,
-        wallMs: performance.now() - pending.submittedAt,
+        queueMs: roundMs(queueMs),
+        instantiationMs: roundMs(instantiationMs),
+        cpuMs: roundMs(cpuMs),
+        wallMs: roundMs(performance.now() - pending.submittedAt),
         ...(peakMemoryBytes === undefined ? {} : { peakMemoryBytes }),
       },
     });
@@ -473,12 +473,17 @@ function outcome(
     truncated: false,
     error,
     metrics: {
-      queueMs: (dispatchedAt ?? now) - submittedAt,
+      queueMs: roundMs((dispatchedAt ?? now) - submittedAt),
       instantiationMs: 0,
       cpuMs: 0,
-      wallMs: now - submittedAt,
+      wallMs: roundMs(now - submittedAt),
     },
   };
+}
+
+/** Metrics are reported to the microsecond: finer digits are clock noise. */
+function roundMs(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
 }
 
 async function stopProcess(child: ChildProcess): Promise<void> {
