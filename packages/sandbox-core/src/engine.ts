@@ -15,7 +15,7 @@
  * 3. after `stopGraceMs` the host terminates the worker; as the last resort the gateway kills
  *    the whole sandbox process.
  */
-import type { ExecutionError, ExecutionRequest, ExecutionStatus, JsonValue } from "./types.ts";
+import type { ExecutionRequest, ExecutionResult } from "./types.ts";
 
 /** Why the host asks a running execution to stop. */
 export type StopReason = "cpu_limit" | "timeout" | "cancelled";
@@ -114,13 +114,7 @@ export interface ExecutionControl {
  * was requested, an `ok` or `error` status is replaced by the stop reason, so an engine may
  * report an interrupted guest simply as an error (e.g. Python's `KeyboardInterrupt`).
  */
-export interface EngineOutcome {
-  status: ExecutionStatus;
-  result?: JsonValue;
-  stdout: string;
-  stderr: string;
-  truncated: boolean;
-  error?: ExecutionError;
+export interface EngineOutcome extends Omit<ExecutionResult, "metrics"> {
   /** Peak guest memory in bytes, where the engine can measure it. */
   peakMemoryBytes?: number;
   /**
