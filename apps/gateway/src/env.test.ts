@@ -31,6 +31,16 @@ describe("parseEnv", () => {
     expect(env.LOG_LEVEL).toBe("debug");
   });
 
+  test("resolves a relative DATABASE_PATH from the folder the command was run in (INIT_CWD)", () => {
+    expect(parseEnv({ INIT_CWD: "/srv/gateway" }).DATABASE_PATH).toBe("/srv/gateway/data/gateway.db");
+    expect(parseEnv({ INIT_CWD: "/srv/gateway", DATABASE_PATH: "db/x.db" }).DATABASE_PATH).toBe(
+      "/srv/gateway/db/x.db",
+    );
+    expect(parseEnv({ INIT_CWD: "/srv/gateway", DATABASE_PATH: "/var/lib/gw.db" }).DATABASE_PATH).toBe(
+      "/var/lib/gw.db",
+    );
+  });
+
   test("treats an empty ADMIN_TOKEN as unset", () => {
     expect(parseEnv({ ADMIN_TOKEN: "" }).ADMIN_TOKEN).toBeUndefined();
   });

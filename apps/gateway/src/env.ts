@@ -1,3 +1,4 @@
+import { isAbsolute, resolve } from "node:path";
 import { z } from "zod";
 
 /**
@@ -61,7 +62,14 @@ export class ConfigError extends Error {
 /** Validates an environment; a bad value throws a ConfigError naming the variable. */
 export function parseEnv(source: Record<string, string | undefined>): Env {
   const parsed = envSchema.safeParse(source);
-  if (parsed.success) return parsed.data;
+  if (parsed.success) {
+    // `pnpm start` runs the app from its own folder; a relative DATABASE_PATH means the folder the
+    // command was typed in, which package managers pass as INIT_CWD.
+    const base = source.INIT_CWD;
+    return base && !isAbsolute(parsed.data.DATABASE_PATH) && parsed.data.DATABASE_PATH !== ":memory:"
+      ? { ...parsed.data, DATABASE_PATH: resolve(base, parsed.data.DATABASE_PATH) }
+      : parsed.data;
+  }
   const lines = parsed.error.issues.map((issue) => `  ${issue.path.join(".")}: ${issue.message}`);
   throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
 }
