@@ -13,7 +13,8 @@
  *    the CPU or wall deadline and re-arms it every ~10 ms until the worker answers, and also
  *    aborts `control.signal` (seen when the guest is waiting on timers);
  * 3. after `stopGraceMs` the host terminates the worker; as the last resort the gateway kills
- *    the whole sandbox process.
+ *    the whole sandbox process, if its main thread no longer answers the liveness ping the gateway
+ *    sends once an execution is overdue (see `pool.ts`).
  */
 import type { ExecutionRequest, ExecutionResult } from "./types.ts";
 

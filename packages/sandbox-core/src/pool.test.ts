@@ -3,7 +3,7 @@
  * (`testing/test-engine.ts`: the request's code is a command such as `spin` or `exit`).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SandboxPool, type SandboxPoolOptions } from "./pool.ts";
+import { recheckAfterMs, SandboxPool, type SandboxPoolOptions } from "./pool.ts";
 import { TEST_SHARED_SCRIPT, type TestEngineInit, testEngine } from "./testing/index.ts";
 import {
   DEFAULT_LIMITS,
@@ -260,6 +260,90 @@ describe("a worker that fails before its request's guest starts", () => {
   });
 });
 
+describe("a request that waits in a live sandbox process for its worker", () => {
+  // Far longer than the old backstop (wall 50 + grace 100 + kill after 100 = 250 ms from dispatch).
+  const slowStartMs = 900;
+
+  it("past an overdue check, behind a recycled worker, is answered; the process and its other execution are unaffected", async () => {
+    const pool = await startPool(
+      { workers: 2, killAfterMs: 100, queue: 5 },
+      { slowStartAfterThread: 2, slowStartMs },
+    );
+    try {
+      const [pid] = pool.processIds();
+      const other = pool.execute(request("wait:1500"));
+      await until(() => pool.stats().running === 1, "the other execution to start");
+      expect((await pool.execute(request("recycle"))).status).toBe("ok");
+      // Its worker is being replaced (slowly): this request waits in the host, then runs.
+      const waited = await pool.execute(request("value:5", { wallMs: 50 }));
+      expect(waited).toMatchObject({ status: "ok", result: 5 });
+      expect(waited.metrics.queueMs).toBeGreaterThan(slowStartMs - 200);
+      const result = await other;
+      expect(result.status).toBe("ok");
+      expect(result.result).toBeGreaterThanOrEqual(1500);
+      expect(pool.processIds()).toEqual([pid]);
+      expect(pool.stats().processRestarts).toBe(0);
+    } finally {
+      await pool.dispose();
+    }
+  });
+
+  it("after its first worker failed before its guest started, is answered by the slow replacement", async () => {
+    const pool = await startPool({ workers: 1, killAfterMs: 100 }, { slowStartAfterThread: 1, slowStartMs });
+    try {
+      const [pid] = pool.processIds();
+      expect((await pool.execute(request("breakPrepare:throw"))).status).toBe("ok");
+      const moved = await pool.execute(request("value:6", { wallMs: 50 }));
+      expect(moved).toMatchObject({ status: "ok", result: 6 });
+      expect(moved.metrics.wallMs).toBeGreaterThan(slowStartMs - 200);
+      expect(pool.processIds()).toEqual([pid]);
+      expect(pool.stats().processRestarts).toBe(0);
+    } finally {
+      await pool.dispose();
+    }
+  });
+
+  it("is still killed with its process when that process freezes meanwhile", async () => {
+    const pool = await startPool(
+      { workers: 1, killAfterMs: 100 },
+      { slowStartAfterThread: 1, slowStartMs: 5_000 },
+    );
+    try {
+      const [pid] = pool.processIds();
+      expect((await pool.execute(request("recycle"))).status).toBe("ok");
+      const waiting = pool.execute(request("value:1", { wallMs: 50 }));
+      await sleep(100);
+      process.kill(pid!, "SIGSTOP");
+      const result = await waiting;
+      expect(result.status).toBe("timeout");
+      expect(result.error?.message).toMatch(/stopped answering and was killed/);
+      expect(result.metrics.wallMs).toBeLessThan(5_000);
+      expect(pool.processIds()).not.toContain(pid);
+    } finally {
+      await pool.dispose();
+    }
+  });
+});
+
+describe("a live host's overdue execution (recheckAfterMs)", () => {
+  const budget = { checkMs: 400, pingMs: 50, brokenAtWorkerMs: 900, brokenHeldMs: 61_000 };
+
+  it("is checked again a full wall budget later while it waits for a worker", () => {
+    expect(recheckAfterMs({ id: 1 }, 5_000, budget)).toBe(400);
+  });
+
+  it("is checked again when its wall budget at the worker runs out, and no sooner than a ping's time", () => {
+    expect(recheckAfterMs({ id: 1, atWorkerMs: 100 }, 500, budget)).toBe(300);
+    expect(recheckAfterMs({ id: 1, atWorkerMs: 600 }, 900, budget)).toBe(50);
+  });
+
+  it("means a broken host when the host lost it or holds it far past any limit", () => {
+    expect(recheckAfterMs(undefined, 500, budget)).toBeUndefined();
+    expect(recheckAfterMs({ id: 1, atWorkerMs: 901 }, 1_000, budget)).toBeUndefined();
+    expect(recheckAfterMs({ id: 1 }, 61_001, budget)).toBeUndefined();
+  });
+});
+
 describe("an engine's sharedInit", () => {
   interface Shared {
     token: string;
@@ -415,6 +499,30 @@ describe("sandbox processes", () => {
       expect(hung.metrics.wallMs).toBeGreaterThanOrEqual(200 + 100 + 100);
       expect((await pool.execute(request("value:8"))).result).toBe(8);
       expect(pool.processIds()).not.toContain(pid);
+    } finally {
+      await pool.dispose();
+    }
+  });
+
+  it("that froze are killed in bounded time: the overdue execution times out, the others get a clear error", async () => {
+    const pool = await startPool({ workers: 2, killAfterMs: 100, queue: 5 });
+    try {
+      const [pid] = pool.processIds();
+      const overdue = pool.execute(request("sleep", { wallMs: 200 }));
+      const other = pool.execute(request("sleep", { wallMs: 20_000 }));
+      await until(() => pool.stats().running === 2, "both executions to start");
+      process.kill(pid!, "SIGSTOP");
+      const [hung, innocent] = await Promise.all([overdue, other]);
+      expect(hung.status).toBe("timeout");
+      expect(hung.error?.message).toMatch(/stopped answering and was killed/);
+      expect(innocent.status).toBe("error");
+      expect(innocent.error).toMatchObject({ type: SandboxErrorType.crashed });
+      expect(innocent.error?.message).toMatch(/stopped answering on another execution.*outcome is unknown/);
+      // Killed once the first execution was overdue and the ping went unanswered, not at the other's limit.
+      expect(innocent.metrics.wallMs).toBeLessThan(20_000);
+      expect((await pool.execute(request("value:8"))).result).toBe(8);
+      expect(pool.processIds()).not.toContain(pid);
+      expect(pool.stats().processRestarts).toBe(1);
     } finally {
       await pool.dispose();
     }

@@ -3,12 +3,18 @@
  * a share of the worker threads. Requests that cannot run are answered at once (`rejected`);
  * a process that dies or stops answering is killed and replaced, and its in-flight executions get
  * a clear result.
+ *
+ * A live host enforces every limit itself (see `host/main.ts`), and a request may wait in it for a
+ * worker (one starting after a recycle, or a replacement after a failure) before its wall clock
+ * starts. So an execution that is overdue at the gateway is not reason enough to kill a process:
+ * the pool then pings the host, and kills it only if its main thread does not answer in time or if
+ * it answers but has lost the request or holds it far past any limit (see `recheckAfterMs`).
  */
 import { type ChildProcess, fork } from "node:child_process";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import type { EngineSpec } from "./engine.ts";
-import type { FromHost, HostResult, ToHost } from "./protocol.ts";
+import type { FromHost, HeldJob, HostResult, ToHost } from "./protocol.ts";
 import { describeStop } from "./stop.ts";
 import { THREAD_CPU_PATH } from "./thread-cpu.ts";
 import {
@@ -37,7 +43,8 @@ export interface SandboxPoolOptions {
   queue?: number;
   /**
    * Extra time past `wallMs` + the engine's stop grace after which the gateway kills a sandbox
-   * process that has not answered an execution. Default 2 000 ms.
+   * process that has neither answered an execution nor a liveness ping (sent at half this time,
+   * answered at once by a live host). Default 2 000 ms.
    */
   killAfterMs?: number;
   logger?: PoolLogger;
@@ -76,8 +83,10 @@ interface HostProcess {
   capacity: number;
   inflight: Map<number, Pending>;
   ready: boolean;
-  /** Why the pool killed it, if it did (the pending execution that hung). */
-  killedFor?: number;
+  /** An unanswered liveness ping: the executions that were overdue, and the kill timer. */
+  probe?: { overdue: Set<Pending>; timer: NodeJS.Timeout };
+  /** Why the pool killed it, if it did, and the executions it was overdue on. */
+  killed?: { why: string; overdue: Set<Pending> };
 }
 
 export class SandboxPool implements Runner {
@@ -188,8 +197,11 @@ export class SandboxPool implements Runner {
       this.#hosts.map(async (host, index) => {
         this.#hosts[index] = undefined;
         if (!host) return;
-        for (const pending of host.inflight.values())
+        clearTimeout(host.probe?.timer);
+        for (const pending of host.inflight.values()) {
+          clearTimeout(pending.backstop);
           this.#answer(pending, outcome("error", gone, pending.submittedAt));
+        }
         host.inflight.clear();
         await stopProcess(host.child);
       }),
@@ -263,21 +275,69 @@ export class SandboxPool implements Runner {
     pending.host = host;
     pending.dispatchedAt = performance.now();
     host.inflight.set(pending.id, pending);
-    const { limits } = pending.request;
-    pending.backstop = setTimeout(
-      () => {
-        this.#log.error(
-          { language: this.language, pid: host.child.pid },
-          "[sandbox] a sandbox process stopped answering; killing it",
-        );
-        host.killedFor = pending.id;
-        host.child.kill("SIGKILL");
-      },
-      limits.wallMs + (this.#engine.stopGraceMs ?? 250) + this.#killAfterMs,
-    );
-    pending.backstop.unref?.();
+    this.#arm(host, pending, this.#budget(pending).checkMs);
     const message: ToHost = { type: "run", id: pending.id, request: pending.request };
     host.child.send(message);
+  }
+
+  #budget(pending: Pending): Budget {
+    const spanMs = pending.request.limits.wallMs + (this.#engine.stopGraceMs ?? 250) + this.#killAfterMs;
+    return {
+      checkMs: spanMs - this.#killAfterMs / 2,
+      pingMs: this.#killAfterMs / 2,
+      brokenAtWorkerMs: 2 * spanMs,
+      brokenHeldMs: 2 * (spanMs + (this.#engine.initTimeoutMs ?? 30_000)),
+    };
+  }
+
+  /** Checks on the execution after `ms` unless the host answers it first. */
+  #arm(host: HostProcess, pending: Pending, ms: number): void {
+    pending.backstop = setTimeout(() => this.#probe(host, pending), ms);
+    pending.backstop.unref?.();
+  }
+
+  /** An execution is overdue: ask its host whether it is alive (one ping at a time per host). */
+  #probe(host: HostProcess, pending: Pending): void {
+    if (host.killed || !host.child.connected) return; // its exit answers the execution
+    if (host.probe) {
+      host.probe.overdue.add(pending);
+      return;
+    }
+    const overdue = new Set([pending]);
+    const timer = setTimeout(
+      () => this.#kill(host, overdue, "the sandbox process stopped answering"),
+      this.#budget(pending).pingMs,
+    );
+    timer.unref?.();
+    host.probe = { overdue, timer };
+    host.child.send({ type: "ping" } satisfies ToHost);
+  }
+
+  /** The host is alive: check its overdue executions again later, unless it is broken. */
+  #onPong(host: HostProcess, jobs: HeldJob[]): void {
+    const probe = host.probe;
+    if (!probe || host.killed) return;
+    clearTimeout(probe.timer);
+    host.probe = undefined;
+    const held = new Map(jobs.map((job) => [job.id, job]));
+    const now = performance.now();
+    const broken = new Set<Pending>();
+    for (const pending of probe.overdue) {
+      if (host.inflight.get(pending.id) !== pending) continue; // answered meanwhile
+      const heldForMs = now - (pending.dispatchedAt ?? now);
+      const after = recheckAfterMs(held.get(pending.id), heldForMs, this.#budget(pending));
+      if (after === undefined) broken.add(pending);
+      else this.#arm(host, pending, after);
+    }
+    if (broken.size > 0)
+      this.#kill(host, broken, "the sandbox process answers but did not finish the execution in time");
+  }
+
+  #kill(host: HostProcess, overdue: Set<Pending>, why: string): void {
+    if (host.killed) return;
+    this.#log.error({ language: this.language, pid: host.child.pid }, `[sandbox] ${why}; killing it`);
+    host.killed = { why, overdue };
+    host.child.kill("SIGKILL");
   }
 
   #drain(): void {
@@ -346,6 +406,8 @@ export class SandboxPool implements Runner {
           }
         } else if (message.type === "result") {
           this.#onResult(host, message.id, message.result);
+        } else if (message.type === "pong") {
+          this.#onPong(host, message.jobs);
         } else if (message.type === "log") {
           this.#log[message.level](
             { language: this.language, pid: child.pid, ...message.data },
@@ -402,18 +464,23 @@ export class SandboxPool implements Runner {
   #onExit(index: number, host: HostProcess, code: number | null, signal: NodeJS.Signals | null): void {
     if (this.#hosts[index] !== host) return;
     this.#hosts[index] = undefined;
+    clearTimeout(host.probe?.timer);
+    host.probe = undefined;
+    const { killed } = host;
     for (const pending of host.inflight.values()) {
       clearTimeout(pending.backstop);
-      const hung = host.killedFor === pending.id;
+      const hung = killed?.overdue.has(pending);
       this.#answer(
         pending,
         outcome(
           hung ? "timeout" : "error",
           hung
-            ? describeStop("timeout", "the sandbox process stopped answering and was killed")
+            ? describeStop("timeout", `${killed!.why} and was killed`)
             : {
                 type: SandboxErrorType.crashed,
-                message: `[sandbox] the sandbox process ended unexpectedly (${code ?? signal}); the execution's outcome is unknown`,
+                message: killed
+                  ? `[sandbox] ${killed.why} on another execution and was killed; this execution's outcome is unknown`
+                  : `[sandbox] the sandbox process ended unexpectedly (${code ?? signal}); the execution's outcome is unknown`,
               },
           pending.submittedAt,
           pending.dispatchedAt,
@@ -435,6 +502,35 @@ export class SandboxPool implements Runner {
       );
     }, delay).unref?.();
   }
+}
+
+/** How long the pool waits on a host's execution before it checks that the host is alive. */
+export interface Budget {
+  /** From dispatch, and from a worker taking the request: wall limit + stop grace + half the kill delay. */
+  checkMs: number;
+  /** How long a ping may go unanswered before the host counts as frozen. */
+  pingMs: number;
+  /** A live host that still holds a request this long after a worker took it does not enforce its limits. */
+  brokenAtWorkerMs: number;
+  /** A live host that still holds a request this long after it got it (waits for workers included) is stuck. */
+  brokenHeldMs: number;
+}
+
+/**
+ * A live host answered a ping while it held an overdue execution (`job`, or undefined if the host
+ * does not hold it), `heldForMs` after the pool sent it: the ms until the pool checks again, or
+ * undefined if the host is broken and must be killed. A request still waiting for a worker has not
+ * started its wall clock; one at a worker gets its own result from the host at its wall limit.
+ */
+export function recheckAfterMs(
+  job: HeldJob | undefined,
+  heldForMs: number,
+  budget: Budget,
+): number | undefined {
+  if (!job || heldForMs > budget.brokenHeldMs) return undefined;
+  if (job.atWorkerMs === undefined) return budget.checkMs;
+  if (job.atWorkerMs > budget.brokenAtWorkerMs) return undefined;
+  return Math.max(budget.checkMs - job.atWorkerMs, budget.pingMs);
 }
 
 /**

@@ -10,6 +10,8 @@ export type ToHost =
   | { type: "configure"; spec: EngineSpec; workers: number }
   | { type: "run"; id: number; request: ExecutionRequest }
   | { type: "cancel"; id: number }
+  /** Sent only when an execution is overdue: the host's main thread answers with a `pong` at once. */
+  | { type: "ping" }
   | { type: "shutdown" };
 
 /** The part of a result a host reports; the pool adds its own queue and wall times. */
@@ -20,11 +22,19 @@ export interface HostResult extends EngineOutcome {
   cpuMs: number;
 }
 
+/** A request a host holds: waiting for a worker, or for `atWorkerMs` at one (its wall clock runs). */
+export interface HeldJob {
+  id: number;
+  atWorkerMs?: number;
+}
+
 export type FromHost =
   | { type: "ready" }
   /** A worker failed before the host was first ready: the engine cannot start. */
   | { type: "failed"; message: string }
   | { type: "result"; id: number; result: HostResult }
+  /** The answer to a `ping`: every request the host holds and not yet answered. */
+  | { type: "pong"; jobs: HeldJob[] }
   | {
       type: "log";
       level: "debug" | "info" | "warn" | "error";

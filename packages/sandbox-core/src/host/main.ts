@@ -2,7 +2,8 @@
  * The sandbox host process: forked by `SandboxPool` under Node's permission model with an empty
  * environment. It keeps a fixed number of worker threads, each running one engine, hands them the
  * requests the gateway sends over IPC, watches their CPU and wall deadlines from this (never
- * blocked) main thread, and replaces workers that crash, hang or ask to be recycled.
+ * blocked) main thread, and replaces workers that crash, hang or ask to be recycled. It answers the
+ * gateway's liveness ping at once with the requests it holds.
  *
  * Bundled to `dist/host.mjs`; see `build.ts`.
  */
@@ -10,7 +11,7 @@ import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import { ControlBlock, epochNow } from "../control.ts";
 import type { EngineOutcome, EngineSpec, SharedInit, StopReason } from "../engine.ts";
-import type { FromHost, FromWorker, HostResult, ToHost, ToWorker, WorkerData } from "../protocol.ts";
+import type { FromHost, FromWorker, HeldJob, HostResult, ToHost, ToWorker, WorkerData } from "../protocol.ts";
 import { describeStop } from "../stop.ts";
 import { type ExecutionRequest, SandboxErrorType } from "../types.ts";
 
@@ -83,6 +84,9 @@ process.on("message", (message: ToHost) => {
       break;
     case "cancel":
       cancel(message.id);
+      break;
+    case "ping":
+      send({ type: "pong", jobs: heldJobs() });
       break;
     case "shutdown":
       shutdown();
@@ -334,6 +338,20 @@ function cancel(id: number): void {
   }
   const slot = slots.find((s) => s.job?.id === id);
   if (slot?.job && slot.job.stopRequestedAt === undefined) requestStop(slot, slot.job, "cancelled");
+}
+
+/** What this host holds for the gateway's liveness check: each job, and how long it has been at a worker. */
+function heldJobs(): HeldJob[] {
+  const now = performance.now();
+  const held: HeldJob[] = waiting.map((job) => ({ id: job.id }));
+  for (const slot of slots) {
+    const job = slot.job;
+    if (job)
+      held.push(
+        job.dispatchedAt === undefined ? { id: job.id } : { id: job.id, atWorkerMs: now - job.dispatchedAt },
+      );
+  }
+  return held;
 }
 
 function finish(job: Job, outcome: EngineOutcome, instantiationMs: number, cpuMs: number): void {

@@ -6,6 +6,7 @@
  * - `spin`: busy until the host asks it to stop (or the CPU limit is used up).
  * - `deaf`: busy forever, never checking: the host must terminate the worker.
  * - `sleep`: waits until the wall deadline or a stop request.
+ * - `wait:<ms>`: waits that long (or until a stop request), then returns the time it waited.
  * - `print:<bytes>`: writes that many bytes to stdout under the output limit.
  * - `throw`: the engine itself fails. `exit`: the worker thread exits. `heap`: exhausts the V8 heap.
  * - `recycle`: succeeds and asks for a fresh worker.
@@ -35,6 +36,12 @@ export interface TestEngineInit {
   failStartAfterThread?: number;
   /** Makes the factory never finish, as a runtime that hangs while loading. */
   hangStart?: boolean;
+  /**
+   * Workers whose thread id is above this take `slowStartMs` to start: replacements that start
+   * slowly, as a recycled Pyodide worker does.
+   */
+  slowStartAfterThread?: number;
+  slowStartMs?: number;
   /** Makes `sharedInit` (see `test-shared.ts`) fail. */
   failSharedInit?: boolean;
 }
@@ -48,11 +55,13 @@ const ok = (result?: JsonValue, extra: Partial<EngineOutcome> = {}): EngineOutco
   ...extra,
 });
 
-serveEngine<TestEngineInit, TestShared | undefined>((init, env) => {
+serveEngine<TestEngineInit, TestShared | undefined>(async (init, env) => {
   if (init.failStart) throw new Error("the test engine was told not to start");
   if (init.hangStart) return new Promise<never>(() => {});
   if (init.failStartAfterThread !== undefined && threadId > init.failStartAfterThread)
     throw new Error(`the test engine was told not to start on thread ${threadId}`);
+  if (init.slowStartAfterThread !== undefined && threadId > init.slowStartAfterThread)
+    await new Promise((resolve) => setTimeout(resolve, init.slowStartMs ?? 1_000));
   let served = 0;
   let breakPrepare: string | undefined;
   return {
@@ -79,6 +88,8 @@ serveEngine<TestEngineInit, TestShared | undefined>((init, env) => {
           for (;;) {}
         case "sleep":
           return sleepUntilStopped(control);
+        case "wait":
+          return waitFor(Number(argument), control);
         case "print": {
           const output = new OutputBuffer(request.limits.outputBytes);
           const full = !output.write("stdout", "x".repeat(Number(argument)));
@@ -133,6 +144,22 @@ serveEngine<TestEngineInit, TestShared | undefined>((init, env) => {
 function splitOnce(code: string): [string, string] {
   const at = code.indexOf(":");
   return at < 0 ? [code, ""] : [code.slice(0, at), code.slice(at + 1)];
+}
+
+async function waitFor(ms: number, control: ExecutionControl): Promise<EngineOutcome> {
+  const startedAt = performance.now();
+  control.guestWaiting();
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    control.signal.addEventListener("abort", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+  control.guestRunning();
+  if (control.signal.aborted)
+    return { ...ok(), status: "error", error: { type: "Interrupted", message: "stopped" } };
+  return ok(Math.round(performance.now() - startedAt));
 }
 
 /** Waits on a timer like a guest would: CPU time does not accrue while it waits. */
