@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { DEFAULT_LIMITS, type ExecutionRequest, SandboxPool } from "@gateway/sandbox-core";
 import { bundleSandboxScript } from "@gateway/sandbox-core/bundle";
-import { testEngine } from "@gateway/sandbox-core/testing";
+import { formatMs as ms, percentile, testEngine } from "@gateway/sandbox-core/testing";
 import type { BenchLoop, BenchLoopResult } from "./bench-worker.ts";
 import { createJavaScriptRunner, WASM_PATH } from "./index.ts";
 
@@ -24,12 +24,7 @@ const THROUGHPUT_RUNS = 2_000;
 /** Between spaced requests: an agent's calls are far apart, and the workers refill meanwhile. */
 const PAUSE_MS = 15;
 
-const percentile = (values: number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-};
 const p50 = (values: number[]) => percentile(values, 50);
-const ms = (value: number) => `${value.toFixed(2)} ms`;
 const sleep = (delay: number) => new Promise((resolve) => setTimeout(resolve, delay));
 const load = () => loadavg()[0]!.toFixed(2);
 

@@ -9,6 +9,7 @@ import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DEFAULT_LIMITS, type SandboxPool } from "@gateway/sandbox-core";
+import { formatMs as ms, percentile } from "@gateway/sandbox-core/testing";
 import { loadPyodide } from "pyodide";
 import { buildBundles } from "./bundles.ts";
 import { DIST_DIR, PYODIDE_DIR, PYODIDE_VERSION } from "./paths.ts";
@@ -19,11 +20,6 @@ const SEQUENTIAL = 300;
 const THROUGHPUT_MS = 5_000;
 const NAIVE_RUNS = 3;
 
-const percentile = (values: number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-};
-const ms = (value: number) => `${value.toFixed(2)} ms`;
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
 
 /** Resident memory of a process in bytes (Linux). */

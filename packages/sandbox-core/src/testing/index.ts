@@ -22,4 +22,5 @@ export function testEngine(overrides: Partial<EngineSpec<TestEngineInit>> = {}):
   };
 }
 
+export { formatMs, percentile } from "./stats.ts";
 export type { TestEngineInit } from "./test-engine.ts";
