@@ -1,4 +1,4 @@
-import { and, desc, eq, isNull } from "drizzle-orm";
+import { and, count, desc, eq, isNull } from "drizzle-orm";
 import { newId, randomToken, sha256 } from "./ids.ts";
 import type { Db } from "./open.ts";
 import { agentKeys } from "./schema.ts";
@@ -81,9 +81,10 @@ export function verifyAgentKey(db: Db, gatewayId: string, secret: string): Agent
 }
 
 export function countAgentKeys(db: Db, gatewayId: string): number {
-  return db
-    .select({ id: agentKeys.id })
+  const row = db
+    .select({ live: count() })
     .from(agentKeys)
     .where(and(eq(agentKeys.gatewayId, gatewayId), isNull(agentKeys.revokedAt)))
-    .all().length;
+    .get();
+  return row?.live ?? 0;
 }
